@@ -1,0 +1,5 @@
+/** @tegata/hardware-mocks — simulated hardware for tests and demos. */
+export * from './wallet/offlineWallet.js';
+export { buildFixtureFiles } from './fixtures/buildFixtures.js';
+export type { TokenVector } from './fixtures/tokenVectors.js';
+export type { BundleVector, BundleExpectation } from './fixtures/bundleVectors.js';

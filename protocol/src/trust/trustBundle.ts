@@ -1,0 +1,69 @@
+/** Trust bundle types, PROTOCOL.md §5. */
+
+export const TRUST_FORMAT = 'tegata-trust/1';
+export const DELEGATION_SIGNING_PREFIX = 'tegata/delegate/v1';
+export const TRUST_SIGNING_PREFIX = 'tegata/trust/v1';
+
+export interface TrustPolicy {
+  currency: number;
+  clockSkewSeconds: number;
+  maxTokenTtlSeconds: number;
+  maxOfflineSeconds: number;
+  maxStoredPayments: number;
+  maxStoredAmount: number;
+  maxClockAgeSeconds: number;
+}
+
+export interface TrustIssuer {
+  kid: string;
+  publicKey: Uint8Array;
+  notBefore: number;
+  notAfter: number;
+}
+
+export interface RevokedDevice {
+  deviceId: string;
+  until: number;
+}
+
+/** The signed bundle document, decoded. */
+export interface TrustBundleDocument {
+  serial: number;
+  issuedAt: number;
+  expiresAt: number;
+  issuers: TrustIssuer[];
+  revokedDevices: RevokedDevice[];
+  policy: TrustPolicy;
+}
+
+export interface Delegation {
+  bundleKey: Uint8Array;
+  notBefore: number;
+  notAfter: number;
+}
+
+/** The JSON served by the backend and stored by the terminal. */
+export interface SignedTrustBundle {
+  format: string;
+  delegation: { payload: string; signature: string };
+  payload: string;
+  signature: string;
+}
+
+/** A bundle whose document has been decoded (and, when `verified`, checked against a root key). */
+export interface TrustBundle {
+  document: TrustBundleDocument;
+  delegation: Delegation;
+  /** The JSON it came from, to store or forward unchanged. */
+  signed: SignedTrustBundle;
+}
+
+export const POLICY_FIELDS = [
+  'currency',
+  'clockSkewSeconds',
+  'maxTokenTtlSeconds',
+  'maxOfflineSeconds',
+  'maxStoredPayments',
+  'maxStoredAmount',
+  'maxClockAgeSeconds',
+] as const satisfies readonly (keyof TrustPolicy)[];
