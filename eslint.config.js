@@ -88,7 +88,10 @@ export default defineConfig(
     },
   },
 
-  // TypeScript on disk: the type-aware rules, each file in the project its tsconfig puts it in.
+  // TypeScript on disk: the type-aware rules. The project service opens each file in the
+  // nearest tsconfig.json that includes it, else in a project referenced from the root
+  // tsconfig.json (that is how `*.test.ts` reach tsconfig.test.json): a new tsconfig must be
+  // listed in the root references, or its files fail with "not found by the project service".
   {
     files: TS_ON_DISK,
     extends: [tseslint.configs.recommendedTypeCheckedOnly],

@@ -19,3 +19,5 @@ export * from './trust/signTrustBundle.js';
 export * from './trust/readTrustBundle.js';
 export * from './trust/acceptTrustBundle.js';
 export * from './token/deviceKeysFile.js';
+export * from './requests/signedRequest.js';
+export * from './journal/journalRecord.js';

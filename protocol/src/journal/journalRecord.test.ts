@@ -470,6 +470,7 @@ describe('parseJournalRecord', () => {
         expect(result?.code).toBe('malformed_record');
       }
     }
+    expect(accepted).toBeGreaterThan(100);
     expect(accepted).toBeLessThan(5000);
   });
 });
