@@ -76,6 +76,14 @@ export const MAY_IMPORT = {
  */
 export const TESTS_MAY_ALSO_IMPORT = ['hardware-mocks', 'fixtures'];
 
+/**
+ * Tests of the pure protocol core run on Node and cross-check it against node:crypto and the
+ * Node adapters; the core itself still may not.
+ */
+export const TESTS_MAY_ALSO_IMPORT_BY_LAYER = {
+  'protocol/src': [NODE, 'protocol/src/node'],
+};
+
 /** `@tegata/<package>[/<subpath>]` → layer. */
 function packageLayer(pkg, subpath) {
   const first = subpath.split('/')[0];
@@ -194,7 +202,9 @@ export default {
     const isTest = TEST_FILE.test(fileRel) || /^[^/]+\/test\//.test(fileRel);
     const packageTest = `${fileRel.split('/')[0]}/test`;
     const ownTestLayer = LAYERS.some(([layer]) => layer === packageTest) ? [packageTest] : [];
-    const allowed = isTest ? [...new Set([...rules, ...TESTS_MAY_ALSO_IMPORT, ...ownTestLayer])] : rules;
+    const allowed = isTest
+      ? [...new Set([...rules, ...TESTS_MAY_ALSO_IMPORT, ...(TESTS_MAY_ALSO_IMPORT_BY_LAYER[zone.layer] ?? []), ...ownTestLayer])]
+      : rules;
     const zoneName = isTest && !zone.label.endsWith('/test') ? `${zone.label} tests` : zone.label;
     const fileDir = path.posix.dirname(fileRel);
 
