@@ -503,17 +503,21 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
       expect(ed.verify(hex(v.publicKey), concat(message, Uint8Array.of(0)), hex(v.signature))).toBe(false);
     });
 
-    it('TEST 3: every single flipped bit of message, signature or key fails', () => {
+    it('TEST 3: a flipped bit anywhere in message, signature or key fails', () => {
+      // every bit under node:crypto; under the slow tweetnacl every message bit and one bit of
+      // each signature and key byte (a different bit position in each byte)
       const { publicKey, message, signature } = vector('TEST 3');
+      const every = ed !== tweetnaclEd25519;
+      const pick = (bit: number): boolean => every || bit % 8 === (bit >> 3) % 8;
       expect(ed.verify(publicKey, message, signature)).toBe(true);
       for (let bit = 0; bit < message.length * 8; bit++) {
         expect(ed.verify(publicKey, flipBit(message, bit), signature), `message bit ${bit}`).toBe(false);
       }
       for (let bit = 0; bit < 512; bit++) {
-        expect(ed.verify(publicKey, message, flipBit(signature, bit)), `signature bit ${bit}`).toBe(false);
+        if (pick(bit)) expect(ed.verify(publicKey, message, flipBit(signature, bit)), `signature bit ${bit}`).toBe(false);
       }
       for (let bit = 0; bit < 256; bit++) {
-        expect(ed.verify(flipBit(publicKey, bit), message, signature), `key bit ${bit}`).toBe(false);
+        if (pick(bit)) expect(ed.verify(flipBit(publicKey, bit), message, signature), `key bit ${bit}`).toBe(false);
       }
     });
 
@@ -529,27 +533,36 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
   });
 
   describe(`cross-verification with ${other.name}`, () => {
-    it(`200 random seeds and messages signed by ${ed.name} verify under both; one flipped bit anywhere fails`, () => {
+    it(`200 random seeds and messages signed by ${ed.name} verify under ${other.name}; a flipped bit anywhere fails`, () => {
+      // tweetnacl is ~100× slower than node:crypto, so each case flips one bit under each
+      // verifier (rotating message / signature / key), plus all three under node:crypto
       const rng = prng(`cross/${ed.name}`);
       for (let i = 0; i < 200; i++) {
         const seed = rng.bytes(32);
         const message = rng.bytes(i === 0 ? 0 : 1 + rng.int(300));
         const publicKey = ed.publicKeyFromSeed(seed);
         const signature = ed.sign(seed, message);
-        expect(toHex(other.publicKeyFromSeed(seed)), `case ${i}`).toBe(toHex(publicKey));
-        expect(toHex(other.sign(seed, message)), `case ${i}`).toBe(toHex(signature)); // deterministic
         expect(other.verify(publicKey, message, signature), `case ${i}`).toBe(true);
-        expect(ed.verify(publicKey, message, signature), `case ${i}`).toBe(true);
-        for (const verifier of [ed, other]) {
-          if (message.length > 0) {
-            const bit = rng.int(message.length * 8);
-            expect(verifier.verify(publicKey, flipBit(message, bit), signature), `case ${i} message bit ${bit}`).toBe(false);
-          }
-          const sigBit = rng.int(512);
-          expect(verifier.verify(publicKey, message, flipBit(signature, sigBit)), `case ${i} sig bit ${sigBit}`).toBe(false);
-          const keyBit = rng.int(256);
-          expect(verifier.verify(flipBit(publicKey, keyBit), message, signature), `case ${i} key bit ${keyBit}`).toBe(false);
+        if (ed === tweetnaclEd25519) {
+          // same key and the same (deterministic) signature from both implementations
+          expect(toHex(other.publicKeyFromSeed(seed)), `case ${i}`).toBe(toHex(publicKey));
+          expect(toHex(other.sign(seed, message)), `case ${i}`).toBe(toHex(signature));
         }
+        expect(ed.verify(publicKey, message, signature), `case ${i}`).toBe(true);
+        const flips: { what: string; args: [Uint8Array, Uint8Array, Uint8Array] }[] = [];
+        const sigBit = rng.int(512);
+        const keyBit = rng.int(256);
+        flips.push({ what: `signature bit ${sigBit}`, args: [publicKey, message, flipBit(signature, sigBit)] });
+        flips.push({ what: `key bit ${keyBit}`, args: [flipBit(publicKey, keyBit), message, signature] });
+        if (message.length > 0) {
+          const bit = rng.int(message.length * 8);
+          flips.push({ what: `message bit ${bit}`, args: [publicKey, flipBit(message, bit), signature] });
+        }
+        for (const { what, args } of flips) {
+          expect(nodeEd25519.verify(...args), `case ${i}, ${what}`).toBe(false);
+        }
+        const one = flips[i % flips.length];
+        if (one !== undefined) expect(tweetnaclEd25519.verify(...one.args), `case ${i}, ${one.what}`).toBe(false);
       }
     });
   });
@@ -655,21 +668,23 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
       }
     });
 
-    it('rejects exactly the forgeries the raw library would accept (found by search, predicted by the reference)', () => {
+    it('rejects exactly the forgeries the raw library accepts (searched for, and predicted by the reference)', () => {
+      const raw = ed === tweetnaclEd25519 ? rawNaclVerify : rawNodeVerify;
       for (const publicKey of TORSION_ENCODINGS) {
         for (const r of [IDENTITY_BYTES, publicKey]) {
+          // with S = 0 the raw verifier accepts when encode(−[k]A) = R, which for a key of
+          // order n happens for about 1 message in n: search until two are found
+          const forged = concat(r, ZERO_32);
           const accepted: number[] = [];
-          for (let i = 0; i < 64; i++) {
+          let i = 0;
+          for (; i < 1000 && (accepted.length < 2 || i < 8); i++) {
             const message = utf8(`forged message #${i}`);
-            const forged = concat(r, ZERO_32);
             const predicted = byteComparingVerifierAccepts(publicKey, message, forged);
-            const raw = ed === tweetnaclEd25519 ? rawNaclVerify(publicKey, message, forged) : rawNodeVerify(publicKey, message, forged);
-            expect(raw, `raw ${ed.name}, key ${toHex(publicKey)}, R ${toHex(r)}, #${i}`).toBe(predicted);
-            if (raw) accepted.push(i);
+            expect(raw(publicKey, message, forged), `raw ${ed.name}, key ${toHex(publicKey)}, R ${toHex(r)}, #${i}`).toBe(predicted);
+            if (predicted) accepted.push(i);
             expect(ed.verify(publicKey, message, forged)).toBe(false);
           }
-          // for a key of order n, about 64/n of the messages are forgeable by the raw library
-          expect(accepted.length, `key ${toHex(publicKey)} R ${toHex(r)}`).toBeGreaterThan(0);
+          expect(accepted.length, `key ${toHex(publicKey)} R ${toHex(r)} after ${i} messages`).toBeGreaterThanOrEqual(2);
         }
       }
     });
@@ -721,9 +736,9 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
       expect(ed.verify(new Uint8Array(0), new Uint8Array(0), new Uint8Array(0))).toBe(false);
     });
 
-    it('random 32-byte keys (mostly not on the curve) with random S < L signatures', () => {
+    it('100 random 32-byte keys (mostly not on the curve) with random S < L signatures', () => {
       const rng = prng(`garbage/${ed.name}`);
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 100; i++) {
         const key = rng.bytes(32);
         const sig = rng.bytes(64);
         sig[63] = (sig[63] ?? 0) & 0x0f; // S < 2^252 < L, so only the curve math can reject
