@@ -93,6 +93,8 @@ ruleTester.run('tegata/layers', layers, {
     ok('backend/src/settlement.test.ts', "import { mintToken } from '../../hardware-mocks/src/wallet/mint.js';"),
     ok('protocol/src/token/verifyToken.test.ts', "import { vectors } from '../../../fixtures/vectors.js'; import { helper } from '../../test/helper.js';"),
     ok('terminal/src/node/store.test.ts', "import { tempDir } from '../../test/helpers/tempDir.js';"),
+    // Tests of the pure protocol core cross-check it against node:crypto and the Node adapters.
+    ok('protocol/src/crypto/ed25519.test.ts', "import { createHash } from 'node:crypto'; import { nodeEd25519 } from '../node/ed25519Node.js';"),
     // Unzoned files are unrestricted.
     ok('scripts/start.mjs', "import { startBackend } from '../backend/src/server.js'; import { app } from '../terminal/src/main/main.js';"),
     ok('fixtures/generate.mjs', "import { sign } from '../protocol/src/node/ed25519Node.js'; import fs from 'node:fs';"),
@@ -107,6 +109,13 @@ ruleTester.run('tegata/layers', layers, {
   ],
 
   invalid: [
+    // Tests keep their folder's rule: only protocol core tests get Node for cross-checks.
+    {
+      filename: at('terminal/src/renderer/App.test.tsx'),
+      code: "import { readFileSync } from 'node:fs';",
+      options,
+      errors: [{ messageId: 'crossLayer' }],
+    },
     // The example of the brief, word for word.
     {
       filename: at('terminal/src/renderer/Status.tsx'),
