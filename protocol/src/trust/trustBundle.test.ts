@@ -242,6 +242,13 @@ describe('readTrustBundleUnverified', () => {
   });
 });
 
+/** A document as plain JSON, for tests that change it before signing. */
+type DocJson = Record<string, unknown> & {
+  issuers: Record<string, unknown>[];
+  revokedDevices: Record<string, unknown>[];
+  policy: Record<string, unknown>;
+};
+
 describe('document validation (correctly signed, ill-formed content)', () => {
   const ed = nodeEd25519;
   const base = JSON.parse(Buffer.from(encodeTrustDocument(document)).toString('utf8')) as Record<string, unknown>;
@@ -251,8 +258,8 @@ describe('document validation (correctly signed, ill-formed content)', () => {
     return verifyTrustBundle(ed, asJson(sign(ed, utf8Encode(JSON.stringify(value)), delegation)), [root.publicKey]);
   }
 
-  function changed(mutate: (doc: Record<string, unknown> & { issuers: Record<string, unknown>[]; revokedDevices: Record<string, unknown>[]; policy: Record<string, unknown> }) => void): unknown {
-    const copy = structuredClone(base) as Parameters<typeof mutate>[0];
+  function changed(mutate: (doc: DocJson) => void): unknown {
+    const copy = structuredClone(base) as DocJson;
     mutate(copy);
     return copy;
   }
@@ -262,17 +269,17 @@ describe('document validation (correctly signed, ill-formed content)', () => {
   });
 
   it.each([
-    ['unknown members at every level', (d: Parameters<Parameters<typeof changed>[0]>[0]) => {
+    ['unknown members at every level', (d: DocJson) => {
       d.future = { x: 1 };
       d.issuers[0]!.note = 'n';
       d.revokedDevices[0]!.reason = 'lost';
       d.policy.newLimit = 5;
     }],
-    ['numbers of 2^53 − 1', (d: Parameters<Parameters<typeof changed>[0]>[0]) => {
+    ['numbers of 2^53 − 1', (d: DocJson) => {
       d.serial = Number.MAX_SAFE_INTEGER;
       d.expiresAt = Number.MAX_SAFE_INTEGER;
     }],
-    ['empty issuer and revocation lists', (d: Parameters<Parameters<typeof changed>[0]>[0]) => {
+    ['empty issuer and revocation lists', (d: DocJson) => {
       d.issuers = [];
       d.revokedDevices = [];
     }],
@@ -309,20 +316,20 @@ describe('document validation (correctly signed, ill-formed content)', () => {
   });
 
   it.each([
-    ['an uppercase kid', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.kid = String(d.issuers[0]!.kid).toUpperCase() + '')],
-    ['a kid that is not kid(publicKey)', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.kid = d.issuers[1]!.kid)],
-    ['a 7-character kid', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.kid = String(d.issuers[0]!.kid).slice(1))],
-    ['a 31-byte key', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.publicKey = toBase64url(new Uint8Array(31)))],
-    ['a padded key', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.publicKey = `${String(d.issuers[0]!.publicKey)}=`)],
-    ['a base64 (not url) key', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.publicKey = Buffer.from(issuer1.publicKey).toString('base64').replace(/=+$/, '').replace(/[A-Za-z0-9]/, '+'))],
-    ['a negative issuer notBefore', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.issuers[0]!.notBefore = -1)],
-    ['an uppercase device id', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.revokedDevices[0]!.deviceId = 'FEDCBA9876543210')],
-    ['a 15-character device id', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.revokedDevices[0]!.deviceId = '0123456789abcde')],
-    ['a fractional until', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.revokedDevices[0]!.until = 0.5)],
-    ['issuers as an object', (d: Parameters<Parameters<typeof changed>[0]>[0]) => ((d as Record<string, unknown>).issuers = {})],
-    ['an issuer that is a string', (d: Parameters<Parameters<typeof changed>[0]>[0]) => ((d.issuers as unknown[])[0] = 'issuer')],
-    ['policy null', (d: Parameters<Parameters<typeof changed>[0]>[0]) => ((d as Record<string, unknown>).policy = null)],
-    ['a policy member −1', (d: Parameters<Parameters<typeof changed>[0]>[0]) => (d.policy.clockSkewSeconds = -1)],
+    ['an uppercase kid', (d: DocJson) => (d.issuers[0]!.kid = String(d.issuers[0]!.kid).toUpperCase())],
+    ['a kid that is not kid(publicKey)', (d: DocJson) => (d.issuers[0]!.kid = d.issuers[1]!.kid)],
+    ['a 7-character kid', (d: DocJson) => (d.issuers[0]!.kid = String(d.issuers[0]!.kid).slice(1))],
+    ['a 31-byte key', (d: DocJson) => (d.issuers[0]!.publicKey = toBase64url(new Uint8Array(31)))],
+    ['a padded key', (d: DocJson) => (d.issuers[0]!.publicKey = `${String(d.issuers[0]!.publicKey)}=`)],
+    ['a key with a base64 (not url) character', (d: DocJson) => (d.issuers[0]!.publicKey = `+${String(d.issuers[0]!.publicKey).slice(1)}`)],
+    ['a negative issuer notBefore', (d: DocJson) => (d.issuers[0]!.notBefore = -1)],
+    ['an uppercase device id', (d: DocJson) => (d.revokedDevices[0]!.deviceId = 'FEDCBA9876543210')],
+    ['a 15-character device id', (d: DocJson) => (d.revokedDevices[0]!.deviceId = '0123456789abcde')],
+    ['a fractional until', (d: DocJson) => (d.revokedDevices[0]!.until = 0.5)],
+    ['issuers as an object', (d: DocJson) => ((d as Record<string, unknown>).issuers = {})],
+    ['an issuer that is a string', (d: DocJson) => ((d.issuers as unknown[])[0] = 'issuer')],
+    ['policy null', (d: DocJson) => ((d as Record<string, unknown>).policy = null)],
+    ['a policy member −1', (d: DocJson) => (d.policy.clockSkewSeconds = -1)],
   ])('refuses %s', (_name, mutate) => {
     const result = verifyDocument(changed(mutate));
     expect(result).toMatchObject({ ok: false, reason: 'bad_trust_bundle' });
