@@ -26,14 +26,17 @@ export interface RevokedDevice {
   until: number;
 }
 
-/** The signed bundle document, decoded. */
+/**
+ * The signed bundle document, decoded. Immutable: a bundle is replaced, never edited, and
+ * verifiers cache what they derive from one (its revoked set) by object identity.
+ */
 export interface TrustBundleDocument {
-  serial: number;
-  issuedAt: number;
-  expiresAt: number;
-  issuers: TrustIssuer[];
-  revokedDevices: RevokedDevice[];
-  policy: TrustPolicy;
+  readonly serial: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly issuers: readonly TrustIssuer[];
+  readonly revokedDevices: readonly RevokedDevice[];
+  readonly policy: Readonly<TrustPolicy>;
 }
 
 export interface Delegation {
