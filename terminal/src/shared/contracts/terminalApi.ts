@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeclineReason, TerminalReason } from '@tegata/protocol';
+import type { TerminalReason } from '@tegata/protocol';
 import type { ScannerProblem, ScanSource } from '../scan/scanEvent.js';
 
 /**
@@ -87,7 +87,8 @@ export interface RecordView {
   amount: number;
   currency: number;
   decision: 'approved' | 'declined';
-  reason: DeclineReason | string | null;
+  /** A §4 reason code, or a backend reason for an online decline. */
+  reason: string | null;
   ref: string | null;
   /** `TG1ABCD…WXYZ`, enough to tell codes apart, useless to replay. */
   tokenShort: string | null;
