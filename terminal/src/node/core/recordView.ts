@@ -1,0 +1,33 @@
+import type { RecordView } from '../../shared/contracts/terminalApi.js';
+import type { StoredRecord } from '../store/terminalStore.js';
+
+/** `TG1ABCD…WXYZ`: enough to tell codes apart, useless to replay. */
+export function shortToken(token: string | null): string | null {
+  return token === null ? null : `${token.slice(0, 7)}…${token.slice(-4)}`;
+}
+
+/** A printable preview of any scan for the screen and logs: tokens shortened, controls escaped. */
+export function scanPreview(text: string): string {
+  if (/^(?:\][A-Za-z][0-9])?TG\d/i.test(text.trim()) && text.length > 16) return shortToken(text.trim())!;
+  const visible = text.slice(0, 48).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.length > 48 ? `${visible}…` : visible;
+}
+
+export function toRecordView(record: StoredRecord): RecordView {
+  return {
+    id: record.id,
+    seq: record.seq,
+    kind: record.kind,
+    createdAt: record.createdAt,
+    amount: record.amount,
+    currency: record.currency,
+    decision: record.decision,
+    reason: record.reason,
+    ref: record.ref,
+    tokenShort: shortToken(record.token),
+    deviceShort: record.deviceId === null ? null : record.deviceId.slice(0, 8),
+    mode: record.mode,
+    outcome: record.outcome,
+    synced: record.acked,
+  };
+}
