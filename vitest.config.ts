@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@tegata\/protocol$/, replacement: source('./protocol/src/index.ts') },
       { find: /^@tegata\/protocol\/node$/, replacement: source('./protocol/src/node/index.ts') },
+      { find: /^@tegata\/protocol\/cli$/, replacement: source('./protocol/src/cli/tokenCli.ts') },
       { find: /^@tegata\/hardware-mocks$/, replacement: source('./hardware-mocks/src/index.ts') },
     ],
   },

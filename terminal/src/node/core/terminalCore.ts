@@ -10,6 +10,7 @@ import {
   type DeclineReason,
   type Ed25519,
   type JournalRecord,
+  type TokenVerification,
   type TokenVerifier,
   type TrustBundleDocument,
 } from '@tegata/protocol';
@@ -24,6 +25,7 @@ import type {
   ScannerView,
   ScanOutcome,
   TerminalEvent,
+  TerminalHandlers,
   TerminalStatus,
 } from '../../shared/contracts/terminalApi.js';
 import { scannerConfigSchema } from '../../shared/contracts/terminalApi.js';
@@ -31,6 +33,7 @@ import { RegisterClock, type ClockReading, type TimeSources } from '../../shared
 import { uuidv7 } from '../../shared/ids/uuidv7.js';
 import { closedGates } from '../../shared/policy/stageA.js';
 import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
+import { createScanPipeline, type ScanPipeline } from '../../shared/scan/scanPipeline.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';
 import { scanPreview, toRecordView } from './recordView.js';
@@ -69,6 +72,8 @@ export interface TerminalCoreOptions {
   ackedHead: AckedHead | null;
   authorizer?: OnlineAuthorizer;
   scanners?: ScannerHost;
+  /** Identical reads within this window are one read. */
+  duplicateWindowMs?: number;
 }
 
 type ActiveSale = { saleId: string; amount: number; currency: number; startedAt: number };
@@ -88,7 +93,7 @@ const IDLE: SaleState = { state: 'idle' };
  * and the journal. Every decision is committed (journal + outbox + replay cache, one
  * transaction, synchronous=FULL) before any caller or listener hears of it.
  */
-export class TerminalCore {
+export class TerminalCore implements TerminalHandlers {
   readonly #store: TerminalStore;
   readonly #identity: TerminalIdentity;
   readonly #ed: Ed25519;
@@ -103,6 +108,8 @@ export class TerminalCore {
   #trust: TrustState | null = null;
   #head: ChainHead;
   #sale: SaleState = IDLE;
+  readonly #pipeline: ScanPipeline;
+  #framing = new Map<string, ScannerConfig>();
 
   constructor(options: TerminalCoreOptions) {
     this.#store = options.store;
@@ -127,6 +134,36 @@ export class TerminalCore {
       this.#logger.warn({ terminalId: this.#identity.terminalId, dbHead: this.#head.seq, ackedSeq: acked?.seq }, 'database is behind the acknowledged head: restored from a backup; offline approvals closed');
     }
     this.#loadTrust();
+    this.#pipeline = createScanPipeline({
+      ...(options.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: options.duplicateWindowMs }),
+      framingFor: (deviceId) => this.#framing.get(deviceId),
+    });
+  }
+
+  /**
+   * A read from a scanner: framing stripped, duplicates dropped, problems shown to the
+   * technician, then handed to the sale like any scan.
+   */
+  async acceptScanEvent(event: ScanEvent): Promise<ApiResult<ScanOutcome> | null> {
+    const result = this.#pipeline.accept(event);
+    switch (result.kind) {
+      case 'problem':
+        this.#emit({ type: 'scanner_problem', problem: result.problem });
+        return null;
+      case 'duplicate':
+        return { ok: true, value: { kind: 'duplicate' } };
+      case 'text':
+        return this.acceptScan(result.event, result.text, result.symbology);
+    }
+  }
+
+  /** Reports a scanner problem or status change from the scanner host. */
+  reportScannerProblem(problem: ScannerProblem): void {
+    this.#emit({ type: 'scanner_problem', problem });
+  }
+
+  reportScannerStatus(id: string, status: ScannerView['status']): void {
+    this.#emit({ type: 'scanner_status', id, status });
   }
 
   // ── events ──────────────────────────────────────────────────────────────
@@ -343,6 +380,30 @@ export class TerminalCore {
     return this.#commit(() => this.#decideOffline(sale, text, event));
   }
 
+  /**
+   * The offline decision a scan would get now, without recording anything: the same code as a
+   * real decision, run in a transaction that is rolled back (for `tegata-terminal verify --db`).
+   */
+  previewOfflineDecision(text: string, amount: number, currency: number): TokenVerification | { ok: false; reason: string } {
+    const reading = this.#reading();
+    const sale: ActiveSale = { saleId: uuidv7(reading.nowMs, this.#random), amount, currency, startedAt: reading.nowMs };
+    const event: ScanEvent = { source: 'replay', deviceId: 'preview', receivedAt: sale.startedAt, raw: utf8Encode(text) };
+    let record: JournalRecord | undefined;
+    try {
+      this.#store.transaction(() => {
+        throw new PreviewRollback(this.#decideOffline(sale, text, event));
+      });
+    } catch (error) {
+      if (!(error instanceof PreviewRollback)) throw error;
+      record = error.record;
+    } finally {
+      this.#pendingHead = null;
+    }
+    if (record === undefined || record.decision === 'declined') return { ok: false, reason: record?.reason ?? 'internal' };
+    // Approved: stage B passed, so its fields are what tegata-token verify would print.
+    return this.#verifier.verify({ text, bundle: this.#trust!.document, now: reading.now, amount, currency });
+  }
+
   /** Stages A, B and C (§4) and the commit, inside one transaction. */
   #decideOffline(sale: ActiveSale, text: string, event: ScanEvent): JournalRecord & RecordExtras {
     const reading = this.#reading();
@@ -497,9 +558,13 @@ export class TerminalCore {
   /** Scanner settings stored in the database; rows an older build wrote are validated on load. */
   #scannerConfigs(): ScannerConfig[] {
     const configs: ScannerConfig[] = [];
+    this.#framing = new Map();
     for (const row of this.#store.scannerConfigs()) {
       const parsed = scannerConfigSchema.safeParse(row);
-      if (parsed.success) configs.push(parsed.data);
+      if (parsed.success) {
+        configs.push(parsed.data);
+        this.#framing.set(parsed.data.id, parsed.data);
+      }
       else this.#logger.warn({ terminalId: this.#identity.terminalId, issue: parsed.error.issues[0]?.message }, 'ignoring an invalid stored scanner configuration');
     }
     return configs;
@@ -544,6 +609,13 @@ export class TerminalCore {
 
   get clock(): RegisterClock {
     return this.#clock;
+  }
+}
+
+/** Carries a decision out of a transaction so that the transaction rolls back. */
+class PreviewRollback extends Error {
+  constructor(readonly record: JournalRecord) {
+    super('preview');
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -8,14 +8,21 @@ import { dirname } from 'node:path';
  */
 export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
   const temporary = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w', mode);
+  // A leftover from a crash may have other permissions: remove it and create ours exclusively.
+  rmSync(temporary, { force: true });
   try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temporary, 'wx', mode);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   }
-  renameSync(temporary, path);
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);

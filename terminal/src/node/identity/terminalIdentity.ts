@@ -49,8 +49,9 @@ export function readIdentity(dataDir: string, ed: Ed25519): TerminalIdentity | n
   if (!existsSync(path)) return null;
   const parsed = identitySchema.safeParse(parseJson(path));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IdentityError(`${path}: ${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
+    // Every issue, unknown keys first: a misspelt key also shows up as the real key missing.
+    const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    throw new IdentityError(`${path}: ${issues.map((issue) => `${issue.path.join('.') || 'file'}: ${issue.message}`).join('; ')}`);
   }
   const seed = fromBase64url(parsed.data.seed)!;
   const rootPublicKeys = parsed.data.rootPublicKeys.map((k) => fromBase64url(k)!);

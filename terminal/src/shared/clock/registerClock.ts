@@ -41,6 +41,8 @@ export class RegisterClock {
   #baseWallMs = 0;
   #baseMonoMs = 0;
   #floorMs = 0;
+  /** Once the wall and monotonic clocks disagreed, only a new measurement restores trust. */
+  #disagreed = false;
 
   constructor(private readonly sources: TimeSources) {}
 
@@ -54,6 +56,7 @@ export class RegisterClock {
    */
   setMeasurement(measurement: ClockMeasurement, fresh: boolean): void {
     this.#measurement = measurement;
+    this.#disagreed = false;
     this.#baseWallMs = fresh ? measurement.measuredAtWallMs : this.sources.wallMs();
     this.#baseMonoMs = this.sources.monotonicMs();
   }
@@ -84,7 +87,10 @@ export class RegisterClock {
       const wallElapsed = wall - this.#baseWallMs;
       const age = corrected - (measurement.measuredAtWallMs + measurement.offsetMs);
       if (Math.abs(measurement.offsetMs) > skewMs) distrust = 'offset_too_large';
-      else if (Math.abs(wallElapsed - monoElapsed) > skewMs) distrust = 'clocks_disagree';
+      else if (this.#disagreed || Math.abs(wallElapsed - monoElapsed) > skewMs) {
+        this.#disagreed = true;
+        distrust = 'clocks_disagree';
+      }
       else if (age < 0 || age > policy.maxClockAgeSeconds * 1000) distrust = 'measurement_too_old';
     }
     const nowMs = Math.max(Math.floor(corrected), this.#floorMs);

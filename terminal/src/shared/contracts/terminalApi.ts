@@ -153,6 +153,11 @@ export type TerminalApi = {
   [M in TerminalMethod]: (input: ApiInput<M>) => Promise<ApiResult<TerminalApiOutputs[M]>>;
 };
 
+/** The implementation side: inputs arrive parsed (defaults applied) by the transport. */
+export type TerminalHandlers = {
+  [M in TerminalMethod]: (input: ApiParsedInput<M>) => Promise<ApiResult<TerminalApiOutputs[M]>>;
+};
+
 /** Refusals are values (STYLE.md habit 4): a stable code and words for a person. */
 export interface ApiError {
   code:

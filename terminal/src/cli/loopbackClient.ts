@@ -1,0 +1,26 @@
+import WebSocket from 'ws';
+import type { ApiResult, TerminalApiOutputs, TerminalEvent, TerminalMethod } from '../shared/contracts/terminalApi.js';
+import type { ServeInfo } from './cliSupport.js';
+
+/** Calls a running `tegata-terminal serve` through its loopback API. */
+export async function callServe<M extends TerminalMethod>(info: ServeInfo, method: M, input: object): Promise<ApiResult<TerminalApiOutputs[M]>> {
+  const response = await fetch(`http://127.0.0.1:${info.port}/api/${method}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  return (await response.json()) as ApiResult<TerminalApiOutputs[M]>;
+}
+
+/** Subscribes to a running `serve`'s events; resolves once the socket is open and greeted. */
+export function subscribeServe(info: ServeInfo, listener: (event: TerminalEvent) => void): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${info.port}/api/events`);
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ type: 'hello', token: info.token }));
+      resolve(() => socket.close());
+    });
+    socket.on('message', (data: WebSocket.RawData) => listener(JSON.parse(String(data)) as TerminalEvent));
+    socket.on('error', reject);
+  });
+}

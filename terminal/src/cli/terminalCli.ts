@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runTokenCli, processIo } from '@tegata/protocol/cli';
+import { StoreError } from '../node/store/openDatabase.js';
+import { NotEnrolledError } from '../node/core/openCore.js';
+import { ConfigError } from '../node/config/terminalConfig.js';
+import { IdentityError } from '../node/identity/terminalIdentity.js';
+import { UsageError } from './cliSupport.js';
+import { devSetupCommand } from './devSetupCommand.js';
+import { portsCommand } from './portsCommand.js';
+import { saleCommand } from './saleCommand.js';
+import { serveCommand } from './serveCommand.js';
+import { statusCommand } from './statusCommand.js';
+import { verifyWithDatabase } from './verifyCommand.js';
+
+export const USAGE = `Usage: tegata-terminal <command> [options]
+
+  serve      [--data <dir>] [--config <file>] [--port <n>] [--static <dir>]
+             Runs the register core and serves the UI and API on 127.0.0.1; prints the URL.
+  status     [--data <dir>] [--json]
+             Online/offline, pending sales, clock, trust bundle and closed gates.
+  sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>]
+             Starts a sale, waits for one scan from the configured scanner, prints the decision as JSON.
+  ports      Lists serial ports with vendor id, product id and serial number.
+  verify     [--db <data dir>] <tegata-token verify options> <token | ->
+             Like tegata-token verify; with --db, the register's stateful decision (stages A–C) too.
+  dev-setup  --data <dir> [--trust <bundle.json>] [--terminal-id <id>]
+             DEVELOPMENT ONLY: enrolls the data directory with TEST-ONLY fixture keys.
+
+The data directory defaults to $TEGATA_TERMINAL_DATA or ./data/terminal.`;
+
+export async function runTerminalCli(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serveCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
+      case 'sale':
+        return await saleCommand(rest);
+      case 'ports':
+        return await portsCommand(rest);
+      case 'dev-setup':
+        return devSetupCommand(rest);
+      case 'verify': {
+        const { values } = parseArgs({ args: [...rest], allowPositionals: true, strict: false, options: { db: { type: 'string' } } });
+        if (typeof values.db === 'string') return await verifyWithDatabase(rest);
+        return await runTokenCli(['verify', ...rest], processIo());
+      }
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`tegata-terminal: ${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof NotEnrolledError || error instanceof StoreError || error instanceof ConfigError || error instanceof IdentityError) {
+      process.stderr.write(`tegata-terminal: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+}
+
+export function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  terminalApi,
+  type ApiResult,
+  type TerminalEvent,
+  type TerminalHandlers,
+  type TerminalMethod,
+} from '../../shared/contracts/terminalApi.js';
+import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
+
+export interface CoreConnection {
+  api: TerminalHandlers;
+  subscribe(listener: (event: TerminalEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The built worker entry (tests run from sources, the worker always from the build). */
+function workerEntry(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./coreWorker.js', import.meta.url);
+  const built = new URL('../../../dist/node/worker/coreWorker.js', import.meta.url);
+  if (!existsSync(built)) throw new Error('the terminal is not built: run `npm run build`');
+  return built;
+}
+
+/** Starts the core in a worker thread and returns the typed API over its message port. */
+export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
+  const worker = new Worker(workerEntry(), { workerData: data });
+  const listeners = new Set<(event: TerminalEvent) => void>();
+  const pending = new Map<number, (result: ApiResult<unknown>) => void>();
+  let nextId = 1;
+  let closed: (() => void) | null = null;
+  let exitError: Error | null = null;
+
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: FromCore) => {
+      switch (message.type) {
+        case 'ready':
+          resolve(connection);
+          break;
+        case 'failed':
+          exitError = new Error(message.message);
+          reject(exitError);
+          break;
+        case 'result':
+          pending.get(message.id)?.(message.result);
+          pending.delete(message.id);
+          break;
+        case 'event':
+          for (const listener of listeners) listener(message.event);
+          break;
+        case 'closed':
+          closed?.();
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      exitError = error;
+      reject(error);
+    });
+    worker.on('exit', () => {
+      for (const settle of pending.values()) {
+        settle({ ok: false, error: { code: 'internal', message: 'The register core stopped.' } });
+      }
+      pending.clear();
+      closed?.();
+    });
+
+    const call = (method: TerminalMethod) => (input: unknown) =>
+      new Promise<ApiResult<unknown>>((settle) => {
+        if (exitError !== null) {
+          settle({ ok: false, error: { code: 'internal', message: 'The register core stopped.' } });
+          return;
+        }
+        const id = nextId++;
+        pending.set(id, settle);
+        const message: ToCore = { type: 'call', id, method, input };
+        worker.postMessage(message);
+      });
+
+    const api = Object.fromEntries(
+      (Object.keys(terminalApi) as TerminalMethod[]).map((method) => [method, call(method)]),
+    ) as unknown as TerminalHandlers;
+
+    const connection: CoreConnection = {
+      api,
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      close: () =>
+        new Promise<void>((done) => {
+          closed = done;
+          const message: ToCore = { type: 'close' };
+          worker.postMessage(message);
+        }),
+    };
+  });
+}
