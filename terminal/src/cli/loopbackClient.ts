@@ -20,7 +20,10 @@ export function subscribeServe(info: ServeInfo, listener: (event: TerminalEvent)
       socket.send(JSON.stringify({ type: 'hello', token: info.token }));
       resolve(() => socket.close());
     });
-    socket.on('message', (data: WebSocket.RawData) => listener(JSON.parse(String(data)) as TerminalEvent));
+    socket.on('message', (data: WebSocket.RawData) => {
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(new Uint8Array(data)).toString('utf8');
+      listener(JSON.parse(text) as TerminalEvent);
+    });
     socket.on('error', reject);
   });
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { RecordView, TerminalEvent } from '../shared/contracts/terminalApi.js';
-import { openCore, type OpenedCore } from '../node/core/openCore.js';
+import { openCore } from '../node/core/openCore.js';
 import { createScannerHost } from '../node/scanners/scannerHost.js';
 import { cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
 import { callServe, subscribeServe } from './loopbackClient.js';
@@ -41,15 +41,14 @@ export async function saleCommand(args: readonly string[]): Promise<number> {
     cleanup = () => Promise.resolve(unsubscribe());
   } else {
     const logger = cliLogger();
-    let opened: OpenedCore | undefined;
     const scanners = createScannerHost({
       clock: { now: () => Date.now() },
       logger,
-      onScan: (event) => void opened?.core.acceptScanEvent(event),
-      onProblem: (problem) => opened?.core.reportScannerProblem(problem),
-      onStatus: (id, status) => opened?.core.reportScannerStatus(id, status),
+      onScan: (event) => void opened.core.acceptScanEvent(event),
+      onProblem: (problem) => opened.core.reportScannerProblem(problem),
+      onStatus: (id, status) => opened.core.reportScannerStatus(id, status),
     });
-    opened = openCore({ dataDir, logger, scanners });
+    const opened = openCore({ dataDir, logger, scanners });
     const core = opened.core;
     core.subscribe(onEvent);
     core.startScanners();
@@ -58,7 +57,7 @@ export async function saleCommand(args: readonly string[]): Promise<number> {
     cancel = () => core.cancelSale();
     cleanup = async () => {
       await scanners.stopAll();
-      opened?.close();
+      opened.close();
     };
   }
 

@@ -32,7 +32,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   const staticDir = values.static ?? config.staticDir ?? defaultStaticDir();
   const server = await startLoopbackServer({
     api: core.api,
-    subscribe: core.subscribe,
+    subscribe: (listener) => core.subscribe(listener),
     port,
     logger,
     ...(staticDir === undefined ? {} : { staticDir }),
@@ -40,13 +40,17 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   writeServeInfo(dataDir, { pid: process.pid, port: server.port, token: server.token });
   process.stdout.write(`Tegata register ready: ${server.url}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const reason = await new Promise<'signal' | 'core_exited'>((resolve) => {
+    process.once('SIGINT', () => resolve('signal'));
+    process.once('SIGTERM', () => resolve('signal'));
+    void core.exited.then(() => resolve('core_exited'));
   });
   removeServeInfo(dataDir);
   await server.close();
+  if (reason === 'core_exited') {
+    process.stderr.write('tegata-terminal: the register core stopped unexpectedly; serve is exiting\n');
+    return 1;
+  }
   await core.close();
   return 0;
 }

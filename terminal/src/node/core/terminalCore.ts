@@ -311,7 +311,7 @@ export class TerminalCore implements TerminalHandlers {
       currency: input.currency,
       startedAt: reading.nowMs,
     });
-    return ok(this.#sale as SaleView);
+    return ok(this.#sale);
   }
 
   cancelSale(): Promise<ApiResult<SaleView>> {
@@ -319,7 +319,7 @@ export class TerminalCore implements TerminalHandlers {
       return fail('busy', 'The payment is being checked; it cannot be cancelled now.');
     }
     this.#setSale(IDLE);
-    return ok(this.#sale as SaleView);
+    return ok(this.#sale);
   }
 
   /** A scan typed or pasted by hand, or replayed. */

@@ -38,7 +38,7 @@ export function createScannerHost(options: {
       clock: options.clock,
       logger: options.logger,
       ...(options.binding === undefined ? {} : { binding: options.binding }),
-      onScan: options.onScan,
+      onScan: (event) => options.onScan(event),
       onProblem(problem) {
         problems.set(config.id, problem);
         options.onProblem(problem);

@@ -1,3 +1,5 @@
+import type { ScannerConfig } from '../../shared/contracts/terminalApi.js';
+
 /**
  * The slice of `@serialport`'s binding API the register uses. Declared here structurally so the
  * real bindings (`SerialPort.binding` from `serialport`) and `@serialport/binding-mock` both fit
@@ -84,4 +86,51 @@ export async function listSerialPorts(binding?: SerialBinding): Promise<SerialPo
 export function normalizeUsbId(id: string | undefined): string | null {
   if (id === undefined || id === '') return null;
   return id.replace(/^0x/i, '').toLowerCase();
+}
+
+/** The USB identity a scanner is configured to be found by. */
+export type UsbMatch = NonNullable<ScannerConfig['match']>;
+
+/** The match if it names anything; an empty match would match every port. */
+export function usableMatch(match: ScannerConfig['match']): UsbMatch | null {
+  if (!match) return null;
+  return match.vendorId || match.productId || match.serialNumber ? match : null;
+}
+
+export function portMatches(port: SerialPortInfo, match: UsbMatch): boolean {
+  if (match.vendorId && normalizeUsbId(port.vendorId) !== normalizeUsbId(match.vendorId)) return false;
+  if (match.productId && normalizeUsbId(port.productId) !== normalizeUsbId(match.productId)) return false;
+  if (match.serialNumber && port.serialNumber !== match.serialNumber) return false;
+  return true;
+}
+
+export function describeDevice(device: UsbMatch | SerialPortInfo): string {
+  const usb = `USB ${device.vendorId ?? '????'}:${device.productId ?? '????'}`;
+  return device.serialNumber ? `${usb} serial ${device.serialNumber}` : usb;
+}
+
+export type OpenFailure = 'not_found' | 'busy' | 'permission' | 'wrong_device' | 'other';
+
+/** Bindings report failures as text only; these are the spellings of Linux, macOS, Windows and the mock. */
+export function classifyOpenError(error: unknown): OpenFailure {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/no such file|ENOENT|does not exist|file not found|cannot find/i.test(text)) return 'not_found';
+  if (/permission denied|EACCES|EPERM/i.test(text)) return 'permission';
+  if (/lock|busy|EBUSY|resource temporarily unavailable|access denied/i.test(text)) return 'busy';
+  return 'other';
+}
+
+/** What a technician reads when a port does not open. */
+export function openFailureMessage(failure: OpenFailure, path: string, error: unknown): string {
+  switch (failure) {
+    case 'not_found':
+      return `Port ${path} not found. Plugged in? Try \`tegata-terminal ports\`.`;
+    case 'busy':
+      return `Port ${path} is busy: another program has it open (a second register, a serial terminal, ModemManager?). Close it; the scanner connects by itself.`;
+    case 'permission':
+      return `No permission to open ${path}. On Linux add the register's user to the dialout group and log in again.`;
+    case 'wrong_device':
+    case 'other':
+      return `Could not open ${path}: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }

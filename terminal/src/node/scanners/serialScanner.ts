@@ -1,8 +1,8 @@
 import type { ScannerConfig } from '../../shared/contracts/terminalApi.js';
 import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
 import { MAX_READ_BYTES, createFrameSplitter, hexSample } from './serialFraming.js';
-import { loadSystemBinding, normalizeUsbId } from './serialPorts.js';
-import type { SerialBinding, SerialBindingPort, SerialPortInfo } from './serialPorts.js';
+import { classifyOpenError, describeDevice, loadSystemBinding, openFailureMessage, portMatches, usableMatch } from './serialPorts.js';
+import type { OpenFailure, SerialBinding, SerialBindingPort, SerialPortInfo } from './serialPorts.js';
 
 export type SerialScannerStatus = 'connected' | 'disconnected' | 'reconnecting' | 'stopped';
 
@@ -46,7 +46,6 @@ export const DEFAULT_PARTIAL_FRAME_TIMEOUT_MS = 300;
 export const DEFAULT_WATCHDOG_INTERVAL_MS = 2000;
 const READ_CHUNK_BYTES = 4096;
 
-type OpenFailure = 'not_found' | 'busy' | 'permission' | 'wrong_device' | 'other';
 type Target = { path: string; listed: boolean } | { failure: OpenFailure; message: string };
 
 interface Connection {
@@ -149,20 +148,20 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
   async function findTarget(from: SerialBinding): Promise<Target> {
     const ports = await listPorts(from);
     if (match && ports) {
-      const found = ports.find((port) => matches(port, match));
+      const found = ports.find((port) => portMatches(port, match));
       if (found) return { path: found.path, listed: true };
     }
     const path = config.path;
     if (path === undefined) {
       return match
-        ? { failure: 'not_found', message: `No serial port matches ${describeMatch(match)}. Plugged in? Try \`tegata-terminal ports\`.` }
+        ? { failure: 'not_found', message: `No serial port matches ${describeDevice(match)}. Plugged in? Try \`tegata-terminal ports\`.` }
         : { failure: 'not_found', message: `Scanner ${config.id} has neither a port path nor a USB match configured.` };
     }
     const atPath = ports?.find((port) => port.path === path);
     if (atPath && match) {
       return {
         failure: 'wrong_device',
-        message: `Port ${path} holds a different device (${describeMatch(atPath)}), not the configured scanner (${describeMatch(match)}).`,
+        message: `Port ${path} holds a different device (${describeDevice(atPath)}), not the configured scanner (${describeDevice(match)}).`,
       };
     }
     return { path, listed: atPath !== undefined };
@@ -335,48 +334,6 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
   };
 }
 
-type UsbMatch = NonNullable<ScannerConfig['match']>;
-
-function usableMatch(match: ScannerConfig['match']): UsbMatch | null {
-  if (!match) return null;
-  return match.vendorId || match.productId || match.serialNumber ? match : null;
-}
-
-function matches(port: SerialPortInfo, match: UsbMatch): boolean {
-  if (match.vendorId && normalizeUsbId(port.vendorId) !== normalizeUsbId(match.vendorId)) return false;
-  if (match.productId && normalizeUsbId(port.productId) !== normalizeUsbId(match.productId)) return false;
-  if (match.serialNumber && port.serialNumber !== match.serialNumber) return false;
-  return true;
-}
-
-function describeMatch(device: UsbMatch | SerialPortInfo): string {
-  const usb = `USB ${device.vendorId ?? '????'}:${device.productId ?? '????'}`;
-  return device.serialNumber ? `${usb} serial ${device.serialNumber}` : usb;
-}
-
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Bindings report failures as text only; these are the spellings of Linux, macOS, Windows and the mock. */
-function classifyOpenError(error: unknown): OpenFailure {
-  const text = errorText(error);
-  if (/no such file|ENOENT|does not exist|file not found|cannot find/i.test(text)) return 'not_found';
-  if (/permission denied|EACCES|EPERM/i.test(text)) return 'permission';
-  if (/lock|busy|EBUSY|resource temporarily unavailable|access denied/i.test(text)) return 'busy';
-  return 'other';
-}
-
-function openFailureMessage(failure: OpenFailure, path: string, error: unknown): string {
-  switch (failure) {
-    case 'not_found':
-      return `Port ${path} not found. Plugged in? Try \`tegata-terminal ports\`.`;
-    case 'busy':
-      return `Port ${path} is busy: another program has it open (a second register, a serial terminal, ModemManager?). Close it; the scanner connects by itself.`;
-    case 'permission':
-      return `No permission to open ${path}. On Linux add the register's user to the dialout group and log in again.`;
-    case 'wrong_device':
-    case 'other':
-      return `Could not open ${path}: ${errorText(error)}`;
-  }
 }

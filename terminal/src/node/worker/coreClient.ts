@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import {
   terminalApi,
   type ApiResult,
@@ -12,6 +12,8 @@ import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
 
 export interface CoreConnection {
   api: TerminalHandlers;
+  /** Resolves with the exit code when the core process ends, for whatever reason. */
+  exited: Promise<number | null>;
   subscribe(listener: (event: TerminalEvent) => void): () => void;
   close(): Promise<void>;
 }
@@ -25,14 +27,21 @@ function workerEntry(): URL {
   return built;
 }
 
-/** Starts the core in a worker thread and returns the typed API over its message port. */
+/** Starts the core in a child process and returns the typed API over its IPC channel. */
 export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
-  const worker = new Worker(workerEntry(), { workerData: data });
+  const worker = fork(fileURLToPath(workerEntry()), [JSON.stringify(data)], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const postMessage = (message: ToCore): void => {
+    if (worker.connected) worker.send(message);
+  };
   const listeners = new Set<(event: TerminalEvent) => void>();
   const pending = new Map<number, (result: ApiResult<unknown>) => void>();
   let nextId = 1;
   let closed: (() => void) | null = null;
   let exitError: Error | null = null;
+  const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
 
   return new Promise((resolve, reject) => {
     worker.on('message', (message: FromCore) => {
@@ -60,7 +69,11 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
       exitError = error;
       reject(error);
     });
-    worker.on('exit', () => {
+    worker.on('exit', (code) => {
+      if (exitError === null && code !== 0) {
+        exitError = new Error(`the register core exited with code ${String(code)}`);
+        reject(exitError);
+      }
       for (const settle of pending.values()) {
         settle({ ok: false, error: { code: 'internal', message: 'The register core stopped.' } });
       }
@@ -77,7 +90,7 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
         const id = nextId++;
         pending.set(id, settle);
         const message: ToCore = { type: 'call', id, method, input };
-        worker.postMessage(message);
+        postMessage(message);
       });
 
     const api = Object.fromEntries(
@@ -86,6 +99,7 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
 
     const connection: CoreConnection = {
       api,
+      exited,
       subscribe(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -94,7 +108,7 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
         new Promise<void>((done) => {
           closed = done;
           const message: ToCore = { type: 'close' };
-          worker.postMessage(message);
+          postMessage(message);
         }),
     };
   });

@@ -1,4 +1,3 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { terminalApi, type TerminalMethod } from '../../shared/contracts/terminalApi.js';
 import { openCore, type OpenedCore } from '../core/openCore.js';
@@ -6,17 +5,26 @@ import { createScannerHost } from '../scanners/scannerHost.js';
 import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
 
 /**
- * The terminal core on its own thread: SQLite and its fsyncs never stall the thread that
- * serves the UI. Calls arrive already validated against the contract; they are validated again
- * here because this is where they touch the database.
+ * The terminal core in its own process (a child of `serve`, or Electron's utilityProcess):
+ * SQLite and its fsyncs never stall the process that serves the UI, and the serial ports live
+ * here too (serialport's native poller is not safe in worker threads). Calls arrive already
+ * validated against the contract; they are validated again here, where they touch the database.
  */
-const port = parentPort;
-if (port === null) throw new Error('coreWorker must run in a worker thread');
-const data = workerData as CoreWorkerData;
-const logger = pino({ level: data.logLevel, base: { component: 'terminal-core' } });
-const post = (message: FromCore): void => port.postMessage(message);
+if (process.send === undefined) throw new Error('coreWorker must run as a child process with an IPC channel');
+const processSend = process.send.bind(process);
+const send = (message: FromCore, callback?: () => void): void => {
+  processSend(message, undefined, undefined, callback);
+};
+const data = JSON.parse(process.argv[2] ?? '{}') as CoreWorkerData;
+const logger = pino({ level: data.logLevel, base: { component: 'terminal-core' } }, pino.destination(2));
+const post = (message: FromCore): void => {
+  send(message);
+};
+// Without the parent there is nobody to answer: stop rather than hold the database.
+process.on('disconnect', () => {
+  void scanners.stopAll().finally(() => process.exit(0));
+});
 
-let opened: OpenedCore;
 const scanners = createScannerHost({
   clock: { now: () => Date.now() },
   logger: logger.child({ component: 'scanner' }),
@@ -26,22 +34,30 @@ const scanners = createScannerHost({
   onProblem: (problem) => opened.core.reportScannerProblem(problem),
   onStatus: (id, status) => opened.core.reportScannerStatus(id, status),
 });
-try {
-  opened = openCore({ dataDir: data.dataDir, logger, scanners, duplicateWindowMs: data.duplicateWindowMs });
-} catch (error) {
-  post({ type: 'failed', message: error instanceof Error ? error.message : String(error), code: error instanceof Error ? error.name : 'Error' });
-  process.exit(1);
+const opened = await openOrReport();
+
+async function openOrReport(): Promise<OpenedCore> {
+  try {
+    return openCore({ dataDir: data.dataDir, logger, scanners, duplicateWindowMs: data.duplicateWindowMs });
+  } catch (error) {
+    const failed: FromCore = { type: 'failed', message: error instanceof Error ? error.message : String(error), code: error instanceof Error ? error.name : 'Error' };
+    send(failed, () => process.exit(1));
+    return new Promise<never>(() => undefined);
+  }
 }
 opened.core.subscribe((event) => post({ type: 'event', event }));
 opened.core.startScanners();
 
-port.on('message', (message: ToCore) => {
+process.on('message', (message: ToCore) => {
   if (message.type === 'close') {
-    scanners.stopAll().finally(() => {
-      opened.close();
-      post({ type: 'closed' });
-      port.close();
-    }).catch(() => undefined);
+    scanners
+      .stopAll()
+      .finally(() => {
+        opened.close();
+        post({ type: 'closed' });
+        process.disconnect();
+      })
+      .catch(() => undefined);
     return;
   }
   const method: TerminalMethod = message.method;
