@@ -115,7 +115,14 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
   }
 
   function track(task: Promise<void>): void {
-    const guarded = task.catch((error: unknown) => log.error({ ...logFields, err: error }, 'serial scanner task failed'));
+    const guarded = task.catch((error: unknown) => {
+      log.error({ ...logFields, err: error }, 'serial scanner task failed');
+      // A bug in one poll must not end polling: a scanner that silently stops looking is wedged.
+      if (running && pollTimer === null) {
+        const conn = connection;
+        schedule(conn ? () => watchdog(conn) : () => connect('reconnect'));
+      }
+    });
     inFlight.add(guarded);
     void guarded.finally(() => inFlight.delete(guarded));
   }
