@@ -27,6 +27,7 @@ export const API_ERROR_STATUS: Readonly<Record<ApiError['code'], number>> = {
   already_voided: 409,
   not_enrolled: 409,
   busy: 503,
+  timeout: 504,
   internal: 500,
 };
 

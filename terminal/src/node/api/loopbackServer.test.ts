@@ -53,6 +53,7 @@ const defaultAnswers: Answers = {
   listScanners: () => ({ ok: true, value: [] }),
   configureScanner: () => refused,
   removeScanner: () => ({ ok: true, value: { removed: false } }),
+  testScanner: () => ({ ok: false, error: { code: 'timeout', message: 'nothing read' } }),
 };
 
 interface Call {
@@ -81,6 +82,7 @@ function fakeApi(overrides: Partial<Answers>): { api: TerminalApi; calls: Call[]
     listScanners: wrap('listScanners'),
     configureScanner: wrap('configureScanner'),
     removeScanner: wrap('removeScanner'),
+    testScanner: wrap('testScanner'),
   };
   return { api, calls };
 }

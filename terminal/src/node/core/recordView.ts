@@ -1,4 +1,7 @@
-import type { RecordView } from '../../shared/contracts/terminalApi.js';
+import { decodeTokenText, toHex } from '@tegata/protocol';
+import type { RecordView, ScannerTestResult } from '../../shared/contracts/terminalApi.js';
+import type { ScanEvent } from '../../shared/scan/scanEvent.js';
+import type { PipelineResult } from '../../shared/scan/scanPipeline.js';
 import type { StoredRecord } from '../store/terminalStore.js';
 
 /** `TG1ABCD…WXYZ`: enough to tell codes apart, useless to replay. */
@@ -29,5 +32,23 @@ export function toRecordView(record: StoredRecord): RecordView {
     mode: record.mode,
     outcome: record.outcome,
     synced: record.acked,
+  };
+}
+
+/** A technician's test read: exact bytes (a token's middle elided) and the pipeline's verdict. */
+export function scannerTestResult(event: ScanEvent, result: PipelineResult): ScannerTestResult {
+  const hex = toHex(event.raw);
+  const paymentCode = result.kind === 'text' && decodeTokenText(result.text).ok;
+  return {
+    scannerId: event.deviceId,
+    receivedAt: event.receivedAt,
+    byteCount: event.raw.length,
+    rawHex: paymentCode ? `${hex.slice(0, 32)}…${hex.slice(-32)}` : hex,
+    result:
+      result.kind === 'text'
+        ? { kind: 'text', preview: scanPreview(result.text), symbology: result.symbology, paymentCode }
+        : result.kind === 'duplicate'
+          ? { kind: 'duplicate' }
+          : { kind: 'problem', problem: result.problem },
   };
 }

@@ -179,3 +179,53 @@ describe('stage A store limits', () => {
     expect(await sell(harness, 500_001, harness.wallet().mint())).toMatchObject({ decision: 'declined', reason: 'terminal_store_full' });
   });
 });
+
+describe('scanner reads', () => {
+  const frame = (text: string): Uint8Array => new TextEncoder().encode(`${text}\r`);
+
+  it('feeds a framed serial read to the awaiting sale and drops the camera-style repeat', async () => {
+    harness = createCoreHarness();
+    await harness.core.startSale({ amount: 300, currency: 392 });
+    const token = harness.wallet().mint();
+    const event = { source: 'serial' as const, deviceId: 's1', receivedAt: harness.time.wall, raw: frame(`]Q1${token}`) };
+    expect(await harness.core.acceptScanEvent(event)).toMatchObject({ ok: true, value: { kind: 'decision', record: { decision: 'approved' } } });
+    expect(await harness.core.acceptScanEvent({ ...event, receivedAt: event.receivedAt + 200 })).toEqual({ ok: true, value: { kind: 'duplicate' } });
+    expect(journal(harness)).toHaveLength(1);
+  });
+
+  it('reports binary noise as a scanner problem, never as a sale', async () => {
+    harness = createCoreHarness();
+    const problems: string[] = [];
+    harness.core.subscribe((event) => {
+      if (event.type === 'scanner_problem') problems.push(event.problem.code);
+    });
+    await harness.core.startSale({ amount: 300, currency: 392 });
+    const noise = Uint8Array.from([0x00, 0xff, 0x13, 0x41, 0x0d]);
+    expect(await harness.core.acceptScanEvent({ source: 'serial', deviceId: 's1', receivedAt: 1, raw: noise })).toBeNull();
+    expect(problems.length).toBe(1);
+    expect(journal(harness)).toHaveLength(0);
+    expect((await harness.core.status()).ok && harness.core.head.seq).toBe(0);
+  });
+
+  it('shows a test read to the technician with its bytes, without touching the sale or journal', async () => {
+    harness = createCoreHarness();
+    await harness.core.startSale({ amount: 300, currency: 392 });
+    const pending = harness.core.testScanner({ id: 's1', timeoutMs: 5000 });
+    const token = harness.wallet().mint();
+    await harness.core.acceptScanEvent({ source: 'serial', deviceId: 's1', receivedAt: 5, raw: frame(token) });
+    const result = await pending;
+    expect(result).toMatchObject({ ok: true, value: { scannerId: 's1', byteCount: 331, result: { kind: 'text', paymentCode: true } } });
+    // A token is a bearer credential: its middle is never shown, even to the technician.
+    expect(result.ok && result.value.rawHex).toMatch(/^[0-9a-f]{32}…[0-9a-f]{32}$/);
+    const product = harness.core.testScanner({ id: 's1', timeoutMs: 5000 });
+    await harness.core.acceptScanEvent({ source: 'serial', deviceId: 's1', receivedAt: 6, raw: frame('4901234567894') });
+    expect(await product).toMatchObject({ ok: true, value: { rawHex: '34393031323334353637383934' + '0d', result: { kind: 'text', paymentCode: false } } });
+    expect(journal(harness)).toHaveLength(0);
+    expect((await harness.core.status()).ok && (await harness.core.status())).toMatchObject({ ok: true, value: { sale: { state: 'awaiting_scan' } } });
+  });
+
+  it('times out a test when the scanner sends nothing', async () => {
+    harness = createCoreHarness();
+    expect(await harness.core.testScanner({ id: 's9', timeoutMs: 100 })).toMatchObject({ ok: false, error: { code: 'timeout' } });
+  });
+});

@@ -20,6 +20,7 @@ import type {
   ApiResult,
   HistoryPage,
   ScannerConfig,
+  ScannerTestResult,
   RecordView,
   SaleView,
   ScannerView,
@@ -36,7 +37,7 @@ import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
 import { createScanPipeline, type ScanPipeline } from '../../shared/scan/scanPipeline.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';
-import { scanPreview, toRecordView } from './recordView.js';
+import { scanPreview, scannerTestResult, toRecordView } from './recordView.js';
 
 /** The online-first step (PROTOCOL.md §4), supplied by sync; absent, every decision is offline. */
 export interface OnlineAuthorizer {
@@ -110,6 +111,7 @@ export class TerminalCore implements TerminalHandlers {
   #sale: SaleState = IDLE;
   readonly #pipeline: ScanPipeline;
   #framing = new Map<string, ScannerConfig>();
+  readonly #scannerTests = new Map<string, (result: ScannerTestResult) => void>();
 
   constructor(options: TerminalCoreOptions) {
     this.#store = options.store;
@@ -146,6 +148,12 @@ export class TerminalCore implements TerminalHandlers {
    */
   async acceptScanEvent(event: ScanEvent): Promise<ApiResult<ScanOutcome> | null> {
     const result = this.#pipeline.accept(event);
+    const test = this.#scannerTests.get(event.deviceId);
+    if (test !== undefined) {
+      this.#scannerTests.delete(event.deviceId);
+      test(scannerTestResult(event, result));
+      return null;
+    }
     switch (result.kind) {
       case 'problem':
         this.#emit({ type: 'scanner_problem', problem: result.problem });
@@ -592,6 +600,20 @@ export class TerminalCore implements TerminalHandlers {
     const removed = this.#store.transaction(() => this.#store.deleteScanner(input.id));
     if (removed) this.#scannerHost?.apply(this.#scannerConfigs());
     return ok({ removed });
+  }
+
+  testScanner(input: ApiParsedInput<'testScanner'>): Promise<ApiResult<ScannerTestResult>> {
+    if (this.#scannerTests.has(input.id)) return fail('busy', `A test of scanner ${input.id} is already waiting for a read.`);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#scannerTests.delete(input.id);
+        resolve({ ok: false, error: { code: 'timeout', message: `Scanner ${input.id} sent nothing within ${input.timeoutMs / 1000} s. Is it connected and set to this port?` } });
+      }, input.timeoutMs);
+      this.#scannerTests.set(input.id, (result) => {
+        clearTimeout(timer);
+        resolve({ ok: true, value: result });
+      });
+    });
   }
 
   #scannerView(config: ScannerConfig): ScannerView {

@@ -64,6 +64,14 @@ export const terminalApi = {
   listScanners: { mutates: false, input: z.object({}).strict() },
   configureScanner: { mutates: true, input: scannerConfigSchema },
   removeScanner: { mutates: true, input: z.object({ id: z.string() }).strict() },
+  /**
+   * The technician's test: the next read from that scanner is shown with its exact bytes and
+   * what the pipeline made of it, and never reaches a sale or the journal.
+   */
+  testScanner: {
+    mutates: true,
+    input: z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), timeoutMs: z.number().int().min(100).max(120_000).default(30_000) }).strict(),
+  },
 } as const;
 
 export type TerminalApiSpec = typeof terminalApi;
@@ -146,6 +154,18 @@ export interface TerminalApiOutputs {
   listScanners: ScannerView[];
   configureScanner: ScannerView;
   removeScanner: { removed: boolean };
+  testScanner: ScannerTestResult;
+}
+
+/** What one test read looked like, for the technician. */
+export interface ScannerTestResult {
+  scannerId: string;
+  receivedAt: number;
+  byteCount: number;
+  /** The bytes as hex; the middle of a payment token is elided (it is a bearer credential). */
+  rawHex: string;
+  /** What the pipeline made of it: the text (tokens shortened), a duplicate, or a problem. */
+  result: { kind: 'text'; preview: string; symbology: string | null; paymentCode: boolean } | { kind: 'duplicate' } | { kind: 'problem'; problem: ScannerProblem };
 }
 
 /** The API as callers hold it: every method async, whichever transport is underneath. */
@@ -170,6 +190,7 @@ export interface ApiError {
     | 'already_voided'
     | 'not_enrolled'
     | 'busy'
+    | 'timeout'
     | 'internal';
   message: string;
 }
