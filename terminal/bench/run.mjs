@@ -1,6 +1,6 @@
 // Terminal benchmark: scan text in → decision committed on disk (synchronous=FULL), over 2,000
 // sales on a real database in a temp directory. Prints JSON rows for scripts/bench.mjs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
