@@ -4,3 +4,4 @@ export { buildFixtureFiles } from './fixtures/buildFixtures.js';
 export { freshTestOnlyBundle } from './fixtures/fixtureTrust.js';
 export type { TokenVector } from './fixtures/tokenVectors.js';
 export type { BundleVector, BundleExpectation } from './fixtures/bundleVectors.js';
+export * from './serial/ptyPair.js';

@@ -2,10 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-// hardware-mocks' index does not export the pty helpers yet; its built output carries the types
-// (tsc -b builds hardware-mocks before terminal). Switch to '@tegata/hardware-mocks' once it does.
-import { createPtyPair, isSocatAvailable } from '../../../hardware-mocks/dist/serial/ptyPair.js';
-import type { PtyPair } from '../../../hardware-mocks/dist/serial/ptyPair.js';
+import { createPtyPair, isSocatAvailable, type PtyPair } from '@tegata/hardware-mocks';
 import { scannerConfigSchema } from '../../src/shared/contracts/terminalApi.js';
 import type { ScanEvent, ScannerProblem } from '../../src/shared/scan/scanEvent.js';
 import { createSerialScanner } from '../../src/node/scanners/serialScanner.js';
