@@ -5,7 +5,13 @@ import { UsageError } from './cliSupport.js';
 export async function portsCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean' } } });
   if (positionals.length > 0) throw new UsageError('ports takes no arguments');
-  const ports = await listSerialPorts();
+  let ports: Awaited<ReturnType<typeof listSerialPorts>>;
+  try {
+    ports = await listSerialPorts();
+  } catch (error) {
+    process.stderr.write(`tegata-terminal: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify(ports)}\n`);
     return 0;
