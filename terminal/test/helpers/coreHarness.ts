@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fromBase64url, readDeviceKeysFile } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
-import { createOfflineWallet, type OfflineWallet } from '@tegata/hardware-mocks';
+import { createOfflineWallet, seededRandom, type OfflineWallet } from '@tegata/hardware-mocks';
 import { migrate } from '../../src/node/store/migrate.js';
 import { openDatabase, type Sqlite } from '../../src/node/store/openDatabase.js';
 import { TerminalStore } from '../../src/node/store/terminalStore.js';
@@ -46,16 +46,6 @@ export class FakeTime {
   sources = { wallMs: () => this.wall, monotonicMs: () => this.mono };
 }
 
-/** Deterministic randomness for ids (never for keys). */
-export function seededRandom(seed = 1): (length: number) => Uint8Array {
-  let state = seed >>> 0;
-  return (length) =>
-    Uint8Array.from({ length }, () => {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      return state >>> 24;
-    });
-}
-
 export interface CoreHarness {
   dir: string;
   db: Sqlite;
@@ -85,12 +75,14 @@ export function createCoreHarness(options: { ready?: boolean; authorizer?: Onlin
     const db = openDatabase(`${dir}/terminal.db`);
     migrate(db);
     const store = new TerminalStore(db, identity.terminalId);
+    // Deterministic randomness for ids (never for keys), seeded by the journal's length.
+    const random = seededRandom(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n + 7);
     const core = new TerminalCore({
       store,
       identity,
       ed25519: nodeEd25519,
       time: time.sources,
-      random: seededRandom(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n + 7),
+      random: (length) => random.bytes(length),
       logger,
       ackedHead,
       ...(options.authorizer === undefined ? {} : { authorizer: options.authorizer }),

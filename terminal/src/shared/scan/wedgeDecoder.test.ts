@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTokenText, encodeTokenText, utf8Decode } from '@tegata/protocol';
+import { seededRandom, type SeededRandom } from '@tegata/hardware-mocks';
 import { createScanPipeline } from './scanPipeline.js';
 import {
   createWedgeDecoder,
@@ -13,24 +14,13 @@ import {
   type WedgeOutput,
 } from './wedgeDecoder.js';
 
-/** mulberry32: a small seeded PRNG, so every timing in these tests is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const between = (random: () => number, min: number, max: number) => () => min + random() * (max - min);
+// Every timing in these tests comes from a seeded PRNG, so it is reproducible.
+const between = (random: SeededRandom, min: number, max: number) => () => min + random.float() * (max - min);
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function randomToken(random: () => number): string {
-  return encodeTokenText(Uint8Array.from({ length: 204 }, () => Math.floor(random() * 256)));
+function randomToken(random: SeededRandom): string {
+  return encodeTokenText(random.bytes(204));
 }
 
 interface Keystroke {
@@ -83,7 +73,7 @@ function decoder(options: Partial<WedgeDecoderOptions> = {}): WedgeDecoder {
 
 describe('wedge decoder: scanner or human', () => {
   it('takes scanner bursts at 5–15 ms gaps as scans, whole and untouched', () => {
-    const random = prng(1);
+    const random = seededRandom(1);
     for (let n = 0; n < 40; n++) {
       const token = randomToken(random);
       const out = run(decoder(), withShifts(typed(token, 1000, between(random, 5, 15))));
@@ -108,9 +98,9 @@ describe('wedge decoder: scanner or human', () => {
   });
 
   it('never takes a human typing at 60–250 ms for a scan, and delivers every key in order', () => {
-    const random = prng(2);
+    const random = seededRandom(2);
     for (let n = 0; n < 100; n++) {
-      const text = Array.from({ length: 4 + Math.floor(random() * 20) }, () => BASE32[Math.floor(random() * 32)]).join('');
+      const text = Array.from({ length: 4 + random.int(20) }, () => BASE32[random.int(32)]).join('');
       const strokes = typed(text, 0, between(random, 60, 250));
       const out = run(decoder(), strokes);
       expect(scans(out)).toEqual([]);
@@ -119,9 +109,9 @@ describe('wedge decoder: scanner or human', () => {
   });
 
   it('never takes a fast typist (60–120 ms, an occasional 40 ms pair) for a scan', () => {
-    const random = prng(3);
+    const random = seededRandom(3);
     for (let n = 0; n < 100; n++) {
-      const gap = () => (random() < 0.2 ? 40 : 60 + random() * 60);
+      const gap = () => (random.float() < 0.2 ? 40 : 60 + random.float() * 60);
       const strokes = typed('12500', 0, gap, ['Enter']).concat(typed('TG1QWERTY', 2000, gap));
       const out = run(decoder(), strokes);
       expect(scans(out)).toEqual([]);
@@ -130,7 +120,7 @@ describe('wedge decoder: scanner or human', () => {
   });
 
   it('splits a human starting to type from a scan that follows', () => {
-    const random = prng(4);
+    const random = seededRandom(4);
     const token = randomToken(random);
     const human = typed('12', 0, () => 110, []);
     const scan = typed(token, 180, between(random, 5, 15));
@@ -141,7 +131,7 @@ describe('wedge decoder: scanner or human', () => {
   });
 
   it('splits a human key typed right after a scan', () => {
-    const random = prng(5);
+    const random = seededRandom(5);
     const token = randomToken(random);
     const scan = typed(token, 0, between(random, 5, 15));
     const after = (scan.at(-1)?.at ?? 0) + 70;
@@ -243,7 +233,7 @@ describe('wedge decoder: host keyboard layouts', () => {
   it.each(['us', 'de', 'fr'] as const)('maps digits, `]` and AIM identifier letters back (%s)', (layout) => {
     const meant = ']Q1]d2]z0]e0]A0TG1' + '0123456789';
     expect(fromHostLayout(toHostLayout(meant, layout), layout)).toBe(meant);
-    const lowerToken = randomToken(prng(6)).toLowerCase();
+    const lowerToken = randomToken(seededRandom(6)).toLowerCase();
     expect(fromHostLayout(toHostLayout(lowerToken, layout), layout)).toBe(lowerToken);
   });
 
@@ -260,7 +250,7 @@ describe('wedge decoder: host keyboard layouts', () => {
   });
 
   it('feeds the scan pipeline a payment code that decodes, on every layout', () => {
-    const random = prng(7);
+    const random = seededRandom(7);
     for (const layout of ['us', 'de', 'fr'] as const) {
       const token = randomToken(random);
       const host = toHostLayout(`]Q1${token}`, layout);

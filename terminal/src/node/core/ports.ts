@@ -1,0 +1,26 @@
+import type { ScannerConfig, ScannerView } from '../../shared/contracts/terminalApi.js';
+import type { ScannerProblem } from '../../shared/scan/scanEvent.js';
+
+/** pino's shape, so a pino logger fits. */
+export interface Logger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+/** The online-first step (PROTOCOL.md §4), supplied by sync; absent, every decision is offline. */
+export interface OnlineAuthorizer {
+  /** The backend answered within the last minute. */
+  isOnline(): boolean;
+  /** Resolves null when the backend did not answer in time (the offline stages decide). */
+  authorize(request: { saleId: string; token: string; amount: number; currency: number }): Promise<
+    { authorization: string; decision: 'approved' | 'declined'; reason: string | null } | null
+  >;
+}
+
+/** Runs the configured scanners (serial ports…); the core stores their configuration. */
+export interface ScannerHost {
+  apply(configs: readonly ScannerConfig[]): void;
+  status(id: string): ScannerView['status'];
+  lastProblem(id: string): ScannerProblem | null;
+}
