@@ -229,3 +229,55 @@ describe('scanner reads', () => {
     expect(await harness.core.testScanner({ id: 's9', timeoutMs: 100 })).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 });
+
+describe('online first', () => {
+  function authorizer(answer: 'approve' | 'decline' | 'silent', online = { value: true }) {
+    const calls: { saleId: string; amount: number }[] = [];
+    return {
+      online,
+      calls,
+      isOnline: () => online.value,
+      authorize: (request: { saleId: string; token: string; amount: number; currency: number }) => {
+        calls.push({ saleId: request.saleId, amount: request.amount });
+        if (answer === 'silent') return Promise.resolve(null);
+        return Promise.resolve(
+          answer === 'approve'
+            ? { authorization: 'auth-1', decision: 'approved' as const, reason: null }
+            : { authorization: 'auth-2', decision: 'declined' as const, reason: 'insufficient_funds' },
+        );
+      },
+    };
+  }
+
+  it('journals the backend decision with its authorization id, and the token cannot pass offline later', async () => {
+    const online = authorizer('approve');
+    harness = createCoreHarness({ authorizer: online });
+    const token = harness.wallet().mint();
+    expect(await sell(harness, 800, token)).toMatchObject({ decision: 'approved' });
+    expect(journal(harness)[0]).toMatchObject({ authorization: 'auth-1', decision: 'approved' });
+    expect(online.calls).toHaveLength(1);
+    online.online.value = false;
+    expect(await sell(harness, 800, token)).toMatchObject({ decision: 'declined', reason: 'replayed' });
+  });
+
+  it('journals an online decline with the backend reason', async () => {
+    harness = createCoreHarness({ authorizer: authorizer('decline') });
+    expect(await sell(harness, 800, harness.wallet().mint())).toMatchObject({ decision: 'declined', reason: 'insufficient_funds' });
+    expect(journal(harness)[0]).toMatchObject({ authorization: 'auth-2' });
+  });
+
+  it('decides offline when the backend does not answer in time', async () => {
+    const silent = authorizer('silent');
+    harness = createCoreHarness({ authorizer: silent });
+    expect(await sell(harness, 800, harness.wallet().mint())).toMatchObject({ decision: 'approved' });
+    expect(journal(harness)[0]).toMatchObject({ authorization: null });
+    expect(silent.calls).toHaveLength(1);
+  });
+
+  it('never asks the backend about a scan that is not a payment code', async () => {
+    const online = authorizer('approve');
+    harness = createCoreHarness({ authorizer: online });
+    expect(await sell(harness, 800, 'hello')).toMatchObject({ decision: 'declined', reason: 'malformed' });
+    expect(online.calls).toHaveLength(0);
+  });
+});
