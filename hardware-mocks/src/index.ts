@@ -5,3 +5,4 @@ export { freshTestOnlyBundle } from './fixtures/fixtureTrust.js';
 export type { TokenVector } from './fixtures/tokenVectors.js';
 export type { BundleVector, BundleExpectation } from './fixtures/bundleVectors.js';
 export * from './serial/ptyPair.js';
+export * from './random/seededRandom.js';

@@ -2,6 +2,7 @@
  * Byte helpers: big-endian u16/u32 (PROTOCOL.md conventions) and strict UTF-8, checked
  * against Node's Buffer and a fatal TextDecoder.
  */
+import { seededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import {
   asciiBytes,
@@ -14,18 +15,6 @@ import {
   writeU16,
   writeU32,
 } from './bytes.js';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bytes(...values: number[]): Uint8Array {
   return Uint8Array.from(values);
@@ -79,9 +68,9 @@ describe('u16 / u32, big-endian', () => {
   });
 
   it('reads what Buffer reads on random bytes', () => {
-    const next = prng(1);
+    const random = seededRandom(1);
     for (let i = 0; i < 500; i++) {
-      const raw = Uint8Array.from({ length: 8 }, () => Math.floor(next() * 256));
+      const raw = random.bytes(8);
       const buf = Buffer.from(raw);
       for (let offset = 0; offset <= 4; offset++) {
         expect(readU32(raw, offset)).toBe(buf.readUInt32BE(offset));
@@ -133,7 +122,7 @@ describe('concatBytes / equalBytes / asciiBytes', () => {
 
 describe('utf8Encode', () => {
   it("matches Buffer.from(text, 'utf8') on random strings with astral characters and lone surrogates", () => {
-    const next = prng(2);
+    const random = seededRandom(2);
     const pools: readonly (readonly [number, number])[] = [
       [0x00, 0x7f],
       [0x80, 0x7ff],
@@ -143,10 +132,10 @@ describe('utf8Encode', () => {
     ];
     for (let i = 0; i < 2000; i++) {
       let text = '';
-      const length = Math.floor(next() * 24);
+      const length = random.int(24);
       for (let k = 0; k < length; k++) {
-        const [lo, hi] = pools[Math.floor(next() * pools.length)]!;
-        const code = lo + Math.floor(next() * (hi - lo + 1));
+        const [lo, hi] = random.pick(pools);
+        const code = lo + random.int(hi - lo + 1);
         // fromCharCode for the BMP keeps lone surrogates; fromCodePoint gives astral pairs.
         text += code > 0xffff ? String.fromCodePoint(code) : String.fromCharCode(code);
       }
@@ -213,14 +202,14 @@ describe('utf8Decode (strict)', () => {
   });
 
   it('round-trips random valid text, astral characters included', () => {
-    const next = prng(3);
+    const random = seededRandom(3);
     for (let i = 0; i < 2000; i++) {
       let text = '';
-      const length = Math.floor(next() * 24);
+      const length = random.int(24);
       for (let k = 0; k < length; k++) {
-        let code = Math.floor(next() * 0x110000);
+        let code = random.int(0x110000);
         if (code >= 0xd800 && code <= 0xdfff) code = 0x41;
-        if (next() < 0.3) code = Math.floor(next() * 0x80);
+        if (random.float() < 0.3) code = random.int(0x80);
         text += String.fromCodePoint(code);
       }
       const encoded = utf8Encode(text);
@@ -229,16 +218,16 @@ describe('utf8Decode (strict)', () => {
   });
 
   it('agrees with a fatal TextDecoder on random and mutated byte strings', () => {
-    const next = prng(4);
+    const random = seededRandom(4);
     for (let i = 0; i < 5000; i++) {
       let input: Uint8Array;
       if (i % 2 === 0) {
-        input = Uint8Array.from({ length: Math.floor(next() * 12) }, () => Math.floor(next() * 256));
+        input = random.bytes(random.int(12));
       } else {
         let text = '';
-        for (let k = 0; k < 6; k++) text += String.fromCodePoint(Math.floor(next() * 0xd800));
+        for (let k = 0; k < 6; k++) text += String.fromCodePoint(random.int(0xd800));
         input = utf8Encode(text);
-        if (input.length > 0) input[Math.floor(next() * input.length)] = Math.floor(next() * 256);
+        if (input.length > 0) input[random.int(input.length)] = random.int(256);
       }
       expect(utf8Decode(input), Buffer.from(input).toString('hex')).toBe(referenceDecode(input));
     }

@@ -4,6 +4,7 @@
  * against RFC 4648 §10, against Node's Buffer (base64url, hex) and against a bit-by-bit
  * base32 reference written here.
  */
+import { seededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import {
   BASE32_ALPHABET,
@@ -17,24 +18,6 @@ import {
 } from './encoding.js';
 
 const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** Deterministic PRNG (mulberry32): the same inputs on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(next: () => number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(next() * 256);
-  return out;
-}
 
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'latin1'));
@@ -81,9 +64,9 @@ describe('base32 (RFC 4648 §6, uppercase, unpadded)', () => {
   });
 
   it('matches the reference and round-trips for every length 0..300', () => {
-    const next = prng(32);
+    const random = seededRandom(32);
     for (let length = 0; length <= 300; length++) {
-      const bytes = randomBytes(next, length);
+      const bytes = random.bytes(length);
       const text = toBase32(bytes);
       expect(text).toBe(referenceBase32(bytes));
       expect(text.length).toBe(Math.ceil((length * 8) / 5));
@@ -173,9 +156,9 @@ describe('base64url (RFC 4648 §5, unpadded)', () => {
   });
 
   it("matches Node's Buffer base64url and round-trips for every length 0..300", () => {
-    const next = prng(64);
+    const random = seededRandom(64);
     for (let length = 0; length <= 300; length++) {
-      const bytes = randomBytes(next, length);
+      const bytes = random.bytes(length);
       const text = toBase64url(bytes);
       expect(text).toBe(Buffer.from(bytes).toString('base64url'));
       expect(fromBase64url(text)).toEqual(bytes);
@@ -224,11 +207,11 @@ describe('base64url (RFC 4648 §5, unpadded)', () => {
   });
 
   it('accepts exactly one text per byte string (decode ∘ encode and encode ∘ decode are identities)', () => {
-    const next = prng(7);
+    const random = seededRandom(7);
     for (let i = 0; i < 2000; i++) {
-      const length = Math.floor(next() * 12);
+      const length = random.int(12);
       let text = '';
-      for (let k = 0; k < length; k++) text += B64URL_ALPHABET[Math.floor(next() * 64)]!;
+      for (let k = 0; k < length; k++) text += B64URL_ALPHABET[random.int(64)]!;
       const decoded = fromBase64url(text);
       if (decoded !== null) expect(toBase64url(decoded)).toBe(text);
     }
@@ -237,9 +220,9 @@ describe('base64url (RFC 4648 §5, unpadded)', () => {
 
 describe('hex (lowercase only)', () => {
   it("matches Node's Buffer hex and round-trips", () => {
-    const next = prng(16);
+    const random = seededRandom(16);
     for (let length = 0; length <= 100; length++) {
-      const bytes = randomBytes(next, length);
+      const bytes = random.bytes(length);
       const text = toHex(bytes);
       expect(text).toBe(Buffer.from(bytes).toString('hex'));
       expect(fromHex(text)).toEqual(bytes);

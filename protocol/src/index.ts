@@ -8,6 +8,7 @@ export * from './sha256.js';
 export * from './crypto/ed25519.js';
 export * from './crypto/ed25519Tweetnacl.js';
 export * from './crypto/kid.js';
+export * from './crypto/fingerprint.js';
 export * from './token/reasons.js';
 export * from './token/certificate.js';
 export * from './token/paymentToken.js';

@@ -9,6 +9,7 @@
  */
 import { createHash, createPublicKey, verify as nodeCryptoVerify } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { seededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import { createNodeEd25519, nodeEd25519 } from '../node/ed25519Node.js';
 import {
@@ -22,7 +23,7 @@ import {
 import { tweetnaclEd25519 } from './ed25519Tweetnacl.js';
 
 // ---------------------------------------------------------------------------------------------
-// Byte helpers and a deterministic PRNG (SHA-256 in counter mode; never Math.random).
+// Byte helpers. Random inputs come from seededRandom, labelled per test (never Math.random).
 // ---------------------------------------------------------------------------------------------
 
 function hex(s: string): Uint8Array {
@@ -73,38 +74,6 @@ function sha512(...parts: Uint8Array[]): Uint8Array {
   const h = createHash('sha512');
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
-}
-
-interface Prng {
-  bytes(n: number): Uint8Array;
-  int(maxExclusive: number): number;
-}
-
-function prng(label: string): Prng {
-  let counter = 0;
-  let pool = new Uint8Array(0);
-  function bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      if (pool.length === 0) {
-        pool = new Uint8Array(createHash('sha256').update(`${label}/${counter++}`).digest());
-      }
-      const take = Math.min(pool.length, n - filled);
-      out.set(pool.subarray(0, take), filled);
-      pool = pool.subarray(take);
-      filled += take;
-    }
-    return out;
-  }
-  return {
-    bytes,
-    int(maxExclusive) {
-      const b = bytes(4);
-      const v = ((b[0] ?? 0) | ((b[1] ?? 0) << 8) | ((b[2] ?? 0) << 16) | ((b[3] ?? 0) << 24)) >>> 0;
-      return v % maxExclusive;
-    },
-  };
 }
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -536,7 +505,7 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
     it(`200 random seeds and messages signed by ${ed.name} verify under ${other.name}; a flipped bit anywhere fails`, () => {
       // tweetnacl is ~100× slower than node:crypto, so each case flips one bit under each
       // verifier (rotating message / signature / key), plus all three under node:crypto
-      const rng = prng(`cross/${ed.name}`);
+      const rng = seededRandom(`cross/${ed.name}`);
       for (let i = 0; i < 200; i++) {
         const seed = rng.bytes(32);
         const message = rng.bytes(i === 0 ? 0 : 1 + rng.int(300));
@@ -569,7 +538,7 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
 
   describe('malleability: S must be below L', () => {
     it('rejects (R, S + L) for valid signatures, which the raw tweetnacl verifier accepts', () => {
-      const rng = prng(`malleate/${ed.name}`);
+      const rng = seededRandom(`malleate/${ed.name}`);
       const cases = [vector('TEST 1'), vector('TEST 2'), vector('TEST 1024')];
       for (let i = 0; i < 10; i++) {
         const seed = rng.bytes(32);
@@ -604,7 +573,7 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
     // A valid signature whose R has y < 19 is constructed, so that y + p is a second encoding of
     // the same R: R = identity (y = 1) works with cofactorless verification when S = k·a mod L,
     // since then [S]B = [k]A = R + [k]A.
-    const seed = prng('noncanonical-R').bytes(32);
+    const seed = seededRandom('noncanonical-R').bytes(32);
     const a = secretScalar(seed);
     const publicKey = encode(mul(a, BASE));
     const message = utf8('pay 1200 JPY to terminal 7');
@@ -652,7 +621,7 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
   });
 
   describe('small-order public keys', () => {
-    const soRng = prng('small-order');
+    const soRng = seededRandom('small-order');
     const messages = [new Uint8Array(0), utf8('a'), utf8('any message at all'), ...Array.from({ length: 5 }, (_, i) => soRng.bytes(10 + i))];
     const keys = [...SMALL_ORDER_BOTH_SIGNS, ...LIBSODIUM_BLOCKLIST.map(hex).flatMap((e) => [e, withSignBit(e)])];
 
@@ -737,7 +706,7 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
     });
 
     it('100 random 32-byte keys (mostly not on the curve) with random S < L signatures', () => {
-      const rng = prng(`garbage/${ed.name}`);
+      const rng = seededRandom(`garbage/${ed.name}`);
       for (let i = 0; i < 100; i++) {
         const key = rng.bytes(32);
         const sig = rng.bytes(64);
@@ -769,7 +738,7 @@ describe('isScalarBelowL', () => {
   });
 
   it('agrees with BigInt comparison near L (each byte of L nudged by ±1) and at random', () => {
-    const rng = prng('scalar');
+    const rng = seededRandom('scalar');
     const candidates: bigint[] = [];
     for (let i = 0; i < 32; i++) {
       for (const delta of [-1n, 1n]) candidates.push(L + delta * 256n ** BigInt(i));
@@ -812,7 +781,7 @@ describe('isCanonicalPointEncoding', () => {
   });
 
   it('agrees with the RFC 8032 rule on 2,000 random encodings and on real public keys', () => {
-    const rng = prng('canonical');
+    const rng = seededRandom('canonical');
     for (let i = 0; i < 2000; i++) {
       const b = rng.bytes(32);
       if (i % 2 === 0) b.fill(0xff, 1, 31); // near p
@@ -896,7 +865,7 @@ describe('small-order points (derived here with BigInt arithmetic)', () => {
   });
 
   it('isSmallOrderEncoding is false, and isAcceptablePublicKey true, for 1,000 ordinary public keys', () => {
-    const rng = prng('ordinary');
+    const rng = seededRandom('ordinary');
     for (let i = 0; i < 1000; i++) {
       const publicKey = nodeEd25519.publicKeyFromSeed(rng.bytes(32));
       expect(isSmallOrderEncoding(publicKey), toHex(publicKey)).toBe(false);
@@ -939,7 +908,7 @@ describe('raw library behaviour on this machine (why the wrappers check for them
   it('node:crypto (OpenSSL) accepts R = identity, S = 0 for every message under the identity key', () => {
     const spki = Buffer.from(concat(SPKI_PREFIX, IDENTITY_BYTES));
     const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-    for (const message of [new Uint8Array(0), utf8('pay 1,000,000 JPY'), prng('raw').bytes(1000)]) {
+    for (const message of [new Uint8Array(0), utf8('pay 1,000,000 JPY'), seededRandom('raw').bytes(1000)]) {
       expect(nodeCryptoVerify(null, message, key, identityForgery)).toBe(true);
       expect(nodeEd25519.verify(IDENTITY_BYTES, message, identityForgery)).toBe(false);
     }
@@ -965,7 +934,7 @@ describe('createNodeEd25519 key cache', () => {
     const ed = createNodeEd25519();
     const { publicKey, message, signature } = vector('TEST 1');
     expect(ed.verify(publicKey, message, signature)).toBe(true);
-    const rng = prng('cache');
+    const rng = seededRandom('cache');
     const seed = rng.bytes(32);
     const otherKey = ed.publicKeyFromSeed(seed);
     const otherSig = ed.sign(seed, message);

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { seededRandom, type SeededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import { tweetnaclEd25519 } from '../crypto/ed25519Tweetnacl.js';
 import { toBase32 } from '../encoding.js';
@@ -443,7 +444,7 @@ describe('parseJournalRecord', () => {
   });
 
   it('never throws on random JSON values or random mutations of a valid record (property test)', () => {
-    const random = mulberry32(0x7e9a7a);
+    const random = seededRandom(0x7e9a7a);
     const fields = Object.keys(validRecord);
     let accepted = 0;
     for (let i = 0; i < 5000; i++) {
@@ -452,8 +453,8 @@ describe('parseJournalRecord', () => {
         value = randomJson(random, 3);
       } else {
         const copy: Record<string, unknown> = { ...(i % 4 === 1 ? validRecord : validRefund) };
-        const field = i % 10 === 3 ? `x${Math.floor(random() * 10)}` : fields[Math.floor(random() * fields.length)]!;
-        if (random() < 0.1) delete copy[field];
+        const field = i % 10 === 3 ? `x${random.int(10)}` : random.pick(fields);
+        if (random.float() < 0.1) delete copy[field];
         else copy[field] = randomJson(random, 1);
         value = copy;
       }
@@ -475,43 +476,29 @@ describe('parseJournalRecord', () => {
   });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const INTERESTING_NUMBERS = [0, -0, 1, -1, 1.5, 2 ** 53, 2 ** 53 - 1, 1e21, 392, 1764115201000];
 const INTERESTING_STRINGS = ['', 'payment', 'refund', 'void', 'approved', 'declined', TOKEN, GENESIS_HASH, '\u2028', '"', 'é'];
 
-function randomJson(random: () => number, depth: number): unknown {
-  const pick = Math.floor(random() * (depth > 0 ? 8 : 6));
-  switch (pick) {
+function randomJson(random: SeededRandom, depth: number): unknown {
+  const kind = random.int(depth > 0 ? 8 : 6);
+  switch (kind) {
     case 0:
       return null;
     case 1:
-      return random() < 0.5;
+      return random.float() < 0.5;
     case 2:
-      return INTERESTING_NUMBERS[Math.floor(random() * INTERESTING_NUMBERS.length)];
+      return random.pick(INTERESTING_NUMBERS);
     case 3:
-      return Math.floor((random() - 0.3) * 1e6);
+      return Math.floor((random.float() - 0.3) * 1e6);
     case 4:
-      return INTERESTING_STRINGS[Math.floor(random() * INTERESTING_STRINGS.length)];
+      return random.pick(INTERESTING_STRINGS);
     case 5:
-      return String.fromCharCode(...Array.from({ length: Math.floor(random() * 12) }, () => Math.floor(random() * 0x2fff)));
+      return String.fromCharCode(...Array.from({ length: random.int(12) }, () => random.int(0x2fff)));
     case 6:
-      return Array.from({ length: Math.floor(random() * 4) }, () => randomJson(random, depth - 1));
+      return Array.from({ length: random.int(4) }, () => randomJson(random, depth - 1));
     default: {
       const keys = [...Object.keys(validRecord), 'extra', ''];
-      const entries = Array.from({ length: Math.floor(random() * 18) }, () => [
-        keys[Math.floor(random() * keys.length)]!,
-        randomJson(random, depth - 1),
-      ]);
+      const entries = Array.from({ length: random.int(18) }, () => [random.pick(keys), randomJson(random, depth - 1)]);
       return Object.fromEntries(entries);
     }
   }

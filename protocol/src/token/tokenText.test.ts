@@ -4,24 +4,13 @@
  * `malformed`, the order is shown through `unsupported_version` (step 5), which a later step
  * can only produce if every earlier one let the input through.
  */
+import { seededRandom, type SeededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import { BASE32_ALPHABET } from '../encoding.js';
 import { decodeTokenText, encodeTokenText, MAX_SCAN_BYTES, type TokenTextResult } from './tokenText.js';
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomToken(next: () => number): Uint8Array {
-  return Uint8Array.from({ length: 204 }, () => Math.floor(next() * 256));
+function randomToken(random: SeededRandom): Uint8Array {
+  return random.bytes(204);
 }
 
 function utf8Length(text: string): number {
@@ -31,7 +20,7 @@ function utf8Length(text: string): number {
 const MALFORMED: TokenTextResult = { ok: false, reason: 'malformed' };
 const UNSUPPORTED: TokenTextResult = { ok: false, reason: 'unsupported_version' };
 
-const tokenBytes = randomToken(prng(0x7e6a7a));
+const tokenBytes = randomToken(seededRandom(0x7e6a7a));
 const text = encodeTokenText(tokenBytes);
 const body = text.slice(3);
 
@@ -308,9 +297,9 @@ describe('step 6: exactly 327 base32 characters, zero trailing bits, nothing els
 
 describe('canonical text', () => {
   it('is unique: decode(encode(b)) gives b back with canonical === encode(b)', () => {
-    const next = prng(99);
+    const random = seededRandom(99);
     for (let i = 0; i < 300; i++) {
-      const bytes = randomToken(next);
+      const bytes = randomToken(random);
       const encoded = encodeTokenText(bytes);
       expect(encoded).toMatch(/^TG1[A-Z2-7]{326}[AIQY]$/);
       expect(decodeTokenText(encoded)).toEqual({ ok: true, bytes, canonical: encoded });
@@ -325,12 +314,12 @@ describe('canonical text', () => {
   });
 
   it('never throws, whatever the input', () => {
-    const next = prng(5);
+    const random = seededRandom(5);
     const pieces = ['TG1', 'tg1', ']Q1', ' ', '\n', 'A', 'Z', '7', '=', 'é', '😀', '\ud800', '\u0000', body.slice(0, 100)];
     for (let i = 0; i < 3000; i++) {
       let input = '';
-      const count = Math.floor(next() * 12);
-      for (let k = 0; k < count; k++) input += pieces[Math.floor(next() * pieces.length)]!;
+      const count = random.int(12);
+      for (let k = 0; k < count; k++) input += random.pick(pieces);
       const result = decodeTokenText(input);
       expect(result.ok ? 'ok' : result.reason).toMatch(/^(ok|malformed|unsupported_version)$/);
     }

@@ -3,6 +3,7 @@
  * certificate cache (counted through a spying Ed25519), revocation read from the bundle of
  * each call, the optional amount and currency, and never throwing.
  */
+import { seededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import type { Ed25519 } from '../crypto/ed25519.js';
 import { kid } from '../crypto/kid.js';
@@ -328,20 +329,8 @@ describe('optional amount and currency (checks 12 and 13)', () => {
 });
 
 describe('robustness', () => {
-  /** Deterministic PRNG (mulberry32). */
-  function prng(s: number): () => number {
-    let a = s >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('never throws on 2,000 random strings and answers a stage B reason', () => {
-    const next = prng(2000);
+    const random = seededRandom(2000);
     const verifier = createTokenVerifier({ ed25519: nodeEd25519 });
     const bundle = documentWith([issuer(issuerA), issuer(issuerB, kid(issuerA.publicKey))]);
     const valid = tokenText(certificate(issuerA));
@@ -353,27 +342,27 @@ describe('robustness', () => {
       switch (i % 4) {
         case 0: {
           // Random characters, sometimes with a valid start.
-          text = ['', 'TG1', 'tg2', ']Q1TG1'][Math.floor(next() * 4)]!;
-          const length = Math.floor(next() * 400);
-          for (let k = 0; k < length; k++) text += alphabet[Math.floor(next() * alphabet.length)]!;
+          text = random.pick(['', 'TG1', 'tg2', ']Q1TG1']);
+          const length = random.int(400);
+          for (let k = 0; k < length; k++) text += alphabet[random.int(alphabet.length)]!;
           break;
         }
         case 1: {
           // The valid text with one character changed (decodes, then fails a check).
-          const at = 3 + Math.floor(next() * 327);
-          text = valid.slice(0, at) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[Math.floor(next() * 32)]! + valid.slice(at + 1);
+          const at = 3 + random.int(327);
+          text = valid.slice(0, at) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[random.int(32)]! + valid.slice(at + 1);
           break;
         }
         case 2: {
           // Random 204 bytes, well-formed text.
-          text = encodeTokenText(Uint8Array.from({ length: 204 }, () => Math.floor(next() * 256)));
+          text = encodeTokenText(random.bytes(204));
           break;
         }
         default: {
           // Random bytes behind a valid version and type prefix for token and certificate.
-          const bytes = Uint8Array.from({ length: 204 }, () => Math.floor(next() * 256));
+          const bytes = random.bytes(204);
           bytes.set([0x01, 0x50, 0x01, 0x43], 0);
-          if (next() < 0.5) bytes.set(Buffer.from(kid(issuerA.publicKey), 'hex'), 4);
+          if (random.float() < 0.5) bytes.set(Buffer.from(kid(issuerA.publicKey), 'hex'), 4);
           text = encodeTokenText(bytes);
         }
       }

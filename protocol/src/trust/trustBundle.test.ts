@@ -3,6 +3,7 @@
  * several pinned roots, the delegation window, the JSON member order, the unverified reader,
  * acceptance by serial and expiry, and never throwing on arbitrary or mutated input.
  */
+import { seededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '../bytes.js';
 import type { Ed25519 } from '../crypto/ed25519.js';
@@ -384,20 +385,7 @@ describe('checkTrustAcceptance', () => {
 describe('robustness', () => {
   const ed = nodeEd25519;
 
-  /** Deterministic PRNG (mulberry32). */
-  function prng(s: number): () => number {
-    let a = s >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
-  const next = prng(1000);
-  const pick = <V>(items: readonly V[]): V => items[Math.floor(next() * items.length)]!;
+  const random = seededRandom(1000);
   const good = sign(ed);
   const KEYS = [
     'format', 'delegation', 'payload', 'signature', 'bundleKey', 'notBefore', 'notAfter', 'serial', 'issuedAt',
@@ -406,26 +394,26 @@ describe('robustness', () => {
   ];
 
   function randomValue(depth: number): unknown {
-    const kind = Math.floor(next() * (depth > 3 ? 6 : 9));
+    const kind = random.int(depth > 3 ? 6 : 9);
     switch (kind) {
       case 0:
         return null;
       case 1:
-        return next() < 0.5;
+        return random.float() < 0.5;
       case 2:
-        return pick([0, 1, -1, 0.5, 2 ** 53, 2 ** 53 - 1, -0, 1e308, Number.NaN, Number.POSITIVE_INFINITY, T]);
+        return random.pick([0, 1, -1, 0.5, 2 ** 53, 2 ** 53 - 1, -0, 1e308, Number.NaN, Number.POSITIVE_INFINITY, T]);
       case 3:
-        return pick(['', 'tegata-trust/1', 'AAAA', '====', '\ud800', good.payload, good.signature, good.delegation.payload]);
+        return random.pick(['', 'tegata-trust/1', 'AAAA', '====', '\ud800', good.payload, good.signature, good.delegation.payload]);
       case 4:
-        return toBase64url(Uint8Array.from({ length: pick([0, 1, 31, 32, 63, 64, 65]) }, () => Math.floor(next() * 256)));
+        return toBase64url(random.bytes(random.pick([0, 1, 31, 32, 63, 64, 65])));
       case 5:
         return toBase64url(utf8Encode(JSON.stringify(randomValue(depth + 1)) ?? 'null'));
       case 6:
-        return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(depth + 1));
+        return Array.from({ length: random.int(4) }, () => randomValue(depth + 1));
       default: {
         const out: Record<string, unknown> = {};
-        const count = Math.floor(next() * 5);
-        for (let i = 0; i < count; i++) out[pick(KEYS)] = randomValue(depth + 1);
+        const count = random.int(5);
+        for (let i = 0; i < count; i++) out[random.pick(KEYS)] = randomValue(depth + 1);
         return out;
       }
     }
@@ -438,17 +426,17 @@ describe('robustness', () => {
     for (;;) {
       const keys = Object.keys(node);
       if (keys.length === 0) break;
-      const key = pick(keys);
+      const key = random.pick(keys);
       const child = node[key];
-      if (typeof child === 'object' && child !== null && next() < 0.6) {
+      if (typeof child === 'object' && child !== null && random.float() < 0.6) {
         node = child as Record<string, unknown>;
         continue;
       }
-      const roll = next();
+      const roll = random.float();
       if (roll < 0.2) delete node[key];
       else if (roll < 0.3 && typeof child === 'string' && child.length > 0) {
-        const at = Math.floor(next() * child.length);
-        node[key] = child.slice(0, at) + pick(['A', '_', '-', '=', '+', 'é']) + child.slice(at + 1);
+        const at = random.int(child.length);
+        node[key] = child.slice(0, at) + random.pick(['A', '_', '-', '=', '+', 'é']) + child.slice(at + 1);
       } else node[key] = randomValue(2);
       break;
     }
@@ -474,10 +462,10 @@ describe('robustness', () => {
       if (i % 2 === 0) {
         // An envelope of the right shape with random parts, so parsing goes deeper.
         value = {
-          format: next() < 0.9 ? 'tegata-trust/1' : randomValue(1),
-          delegation: next() < 0.5 ? good.delegation : { payload: randomValue(1), signature: randomValue(1) },
-          payload: next() < 0.5 ? good.payload : randomValue(1),
-          signature: next() < 0.5 ? good.signature : randomValue(1),
+          format: random.float() < 0.9 ? 'tegata-trust/1' : randomValue(1),
+          delegation: random.float() < 0.5 ? good.delegation : { payload: randomValue(1), signature: randomValue(1) },
+          payload: random.float() < 0.5 ? good.payload : randomValue(1),
+          signature: random.float() < 0.5 ? good.signature : randomValue(1),
         };
       }
       expectResult(() => verifyTrustBundle(ed, value, [root.publicKey]));
