@@ -7,6 +7,9 @@ import { ConfigError } from '../node/config/terminalConfig.js';
 import { IdentityError } from '../node/identity/terminalIdentity.js';
 import { UsageError } from './cliSupport.js';
 import { devSetupCommand } from './devSetupCommand.js';
+import { enrollCommand } from './enrollCommand.js';
+import { EnrollError } from '../node/enroll/enrollTerminal.js';
+import { BackendError } from '../node/sync/backendClient.js';
 import { portsCommand } from './portsCommand.js';
 import { saleCommand } from './saleCommand.js';
 import { serveCommand } from './serveCommand.js';
@@ -21,6 +24,8 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
              Online/offline, pending sales, clock, trust bundle and closed gates.
   sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>]
              Starts a sale, waits for one scan from the configured scanner, prints the decision as JSON.
+  enroll     --backend <url> --code <code> [--data <dir>] [--name <name>] [--fingerprint <fp>]
+             Enrolls this register; pins the root key only once its fingerprint is confirmed.
   ports      Lists serial ports with vendor id, product id and serial number.
   verify     [--db <data dir>] <tegata-token verify options> <token | ->
              Like tegata-token verify; with --db, the register's stateful decision (stages A–C) too.
@@ -41,6 +46,8 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
         return await saleCommand(rest);
       case 'ports':
         return await portsCommand(rest);
+      case 'enroll':
+        return await enrollCommand(rest);
       case 'dev-setup':
         return devSetupCommand(rest);
       case 'verify': {
@@ -61,7 +68,14 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`tegata-terminal: ${(error as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof NotEnrolledError || error instanceof StoreError || error instanceof ConfigError || error instanceof IdentityError) {
+    if (
+      error instanceof NotEnrolledError ||
+      error instanceof StoreError ||
+      error instanceof ConfigError ||
+      error instanceof IdentityError ||
+      error instanceof EnrollError ||
+      error instanceof BackendError
+    ) {
       process.stderr.write(`tegata-terminal: ${error.message}\n`);
       return 1;
     }

@@ -34,6 +34,7 @@ const status: TerminalStatus = {
   trust: { serial: 1, expiresAt: null },
   closedGates: [],
   restoredFromBackup: false,
+  rejectedRecords: [],
   sale: { state: 'idle' },
 };
 
@@ -54,6 +55,7 @@ const defaultAnswers: Answers = {
   configureScanner: () => refused,
   removeScanner: () => ({ ok: true, value: { removed: false } }),
   testScanner: () => ({ ok: false, error: { code: 'timeout', message: 'nothing read' } }),
+  syncNow: () => ({ ok: false, error: { code: 'not_enrolled', message: 'no backend' } }),
 };
 
 interface Call {
@@ -83,6 +85,7 @@ function fakeApi(overrides: Partial<Answers>): { api: TerminalApi; calls: Call[]
     configureScanner: wrap('configureScanner'),
     removeScanner: wrap('removeScanner'),
     testScanner: wrap('testScanner'),
+    syncNow: wrap('syncNow'),
   };
   return { api, calls };
 }

@@ -7,7 +7,9 @@ import { readAckedHead, readIdentity } from '../identity/terminalIdentity.js';
 import { migrate } from '../store/migrate.js';
 import { openDatabase, type Sqlite } from '../store/openDatabase.js';
 import { TerminalStore } from '../store/terminalStore.js';
-import { TerminalCore, type Logger, type OnlineAuthorizer, type ScannerHost } from './terminalCore.js';
+import { BackendClient } from '../sync/backendClient.js';
+import { SyncEngine } from '../sync/syncEngine.js';
+import { TerminalCore, type Logger, type ScannerHost } from './terminalCore.js';
 
 export const DATABASE_FILE = 'terminal.db';
 
@@ -24,16 +26,23 @@ export class NotEnrolledError extends Error {
 export interface OpenedCore {
   core: TerminalCore;
   db: Sqlite;
+  store: TerminalStore;
+  /** Present when the register is enrolled with a backend; not started yet. */
+  sync: SyncEngine | null;
   close(): void;
 }
+
+/** Where the backend is, stored at enrollment. */
+export const BACKEND_URL_KEY = 'backendUrl';
 
 /** The composition root of the terminal core: database, identity, clock, randomness. */
 export function openCore(options: {
   dataDir: string;
   logger: Logger;
-  authorizer?: OnlineAuthorizer;
   scanners?: ScannerHost;
   duplicateWindowMs?: number;
+  /** Overrides the stored backend URL (tests, a proxy in front of the backend). */
+  backendUrl?: string;
 }): OpenedCore {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const identity = readIdentity(options.dataDir, nodeEd25519);
@@ -41,19 +50,41 @@ export function openCore(options: {
   const db = openDatabase(join(options.dataDir, DATABASE_FILE));
   try {
     migrate(db);
+    const store = new TerminalStore(db, identity.terminalId);
+    const time = { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
+    const backendUrl = options.backendUrl ?? store.config(BACKEND_URL_KEY);
+    // The engine needs the core and the core asks the engine; it is wired once both exist.
+    let sync: SyncEngine | null = null;
     const core = new TerminalCore({
-      store: new TerminalStore(db, identity.terminalId),
+      store,
       identity,
       ed25519: nodeEd25519,
-      time: { wallMs: () => Date.now(), monotonicMs: () => performance.now() },
+      time,
       random: (length) => new Uint8Array(randomBytes(length)),
       logger: options.logger,
       ackedHead: readAckedHead(options.dataDir),
-      ...(options.authorizer === undefined ? {} : { authorizer: options.authorizer }),
+      ...(backendUrl === undefined
+        ? {}
+        : {
+            authorizer: { isOnline: () => sync?.isOnline() ?? false, authorize: (request) => sync?.authorize(request) ?? Promise.resolve(null) },
+            sync: {
+              syncNow: () => (sync === null ? Promise.reject(new Error('sync is not running')) : sync.syncNow()),
+              nudge: () => sync?.nudge(),
+            },
+          }),
       ...(options.scanners === undefined ? {} : { scanners: options.scanners }),
       ...(options.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: options.duplicateWindowMs }),
     });
-    return { core, db, close: () => db.close() };
+    if (backendUrl !== undefined) {
+      const client = new BackendClient({
+        baseUrl: backendUrl,
+        ed25519: nodeEd25519,
+        nowMs: () => core.nowMs(),
+        credentials: { terminalId: identity.terminalId, seed: identity.seed },
+      });
+      sync = new SyncEngine({ core, store, client, dataDir: options.dataDir, logger: options.logger, time, random: Math.random });
+    }
+    return { core, db, store, sync, close: () => db.close() };
   } catch (error) {
     db.close();
     throw error;

@@ -1,4 +1,4 @@
-import type { ScannerConfig, ScannerView } from '../../shared/contracts/terminalApi.js';
+import type { ScannerConfig, ScannerView, SyncReport } from '../../shared/contracts/terminalApi.js';
 import type { ScannerProblem } from '../../shared/scan/scanEvent.js';
 
 /** pino's shape, so a pino logger fits. */
@@ -23,4 +23,11 @@ export interface ScannerHost {
   apply(configs: readonly ScannerConfig[]): void;
   status(id: string): ScannerView['status'];
   lastProblem(id: string): ScannerProblem | null;
+}
+
+/** The sync engine as the core sees it (absent until the register is enrolled with a backend). */
+export interface SyncPort {
+  syncNow(): Promise<SyncReport>;
+  /** A decision was committed: send it soon if online. */
+  nudge(): void;
 }

@@ -20,6 +20,7 @@ import type {
   ScannerTestResult,
   ScannerView,
   ScanOutcome,
+  SyncReport,
   TerminalEvent,
   TerminalHandlers,
   TerminalStatus,
@@ -30,12 +31,12 @@ import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';
 import { JournalWriter } from './journalWriter.js';
-import type { Logger, OnlineAuthorizer, ScannerHost } from './ports.js';
+import type { Logger, OnlineAuthorizer, ScannerHost, SyncPort } from './ports.js';
 import { scanPreview, toRecordView } from './recordView.js';
 import { RegisterState } from './registerState.js';
 import { ScannerRegistry } from './scannerRegistry.js';
 
-export type { Logger, OnlineAuthorizer, ScannerHost } from './ports.js';
+export type { Logger, OnlineAuthorizer, ScannerHost, SyncPort } from './ports.js';
 
 export interface TerminalCoreOptions {
   store: TerminalStore;
@@ -47,6 +48,7 @@ export interface TerminalCoreOptions {
   /** The head kept outside the database (§7); the database behind it was restored from a backup. */
   ackedHead: AckedHead | null;
   authorizer?: OnlineAuthorizer;
+  sync?: SyncPort;
   scanners?: ScannerHost;
   /** Identical reads within this window are one read. */
   duplicateWindowMs?: number;
@@ -73,6 +75,7 @@ export class TerminalCore implements TerminalHandlers {
   readonly #logger: Logger;
   readonly #verifier: TokenVerifier;
   readonly #authorizer: OnlineAuthorizer | undefined;
+  readonly #sync: SyncPort | undefined;
   readonly #state: RegisterState;
   readonly #journal: JournalWriter;
   readonly #scanners: ScannerRegistry;
@@ -85,6 +88,7 @@ export class TerminalCore implements TerminalHandlers {
     this.#random = options.random;
     this.#logger = options.logger;
     this.#authorizer = options.authorizer;
+    this.#sync = options.sync;
     this.#verifier = createTokenVerifier({ ed25519: options.ed25519 });
     this.#state = new RegisterState(options.store, options.identity, options.ed25519, options.time, options.logger, options.ackedHead);
     this.#journal = new JournalWriter(options.store, options.identity, options.ed25519, options.random);
@@ -130,6 +134,15 @@ export class TerminalCore implements TerminalHandlers {
     this.#emitStatus();
   }
 
+  trustSerial(): number | null {
+    return this.#state.trust?.serial ?? null;
+  }
+
+  /** Sync acknowledged records or pulled outcomes: the status changed. */
+  recordSyncProgress(): void {
+    this.#emitStatus();
+  }
+
   /** The stored trust bundle JSON, as received. */
   trustBundleJson(): unknown {
     return this.#store.trustBundleJson();
@@ -137,6 +150,16 @@ export class TerminalCore implements TerminalHandlers {
 
   nowSeconds(): number {
     return this.#state.reading().now;
+  }
+
+  /** The register's corrected clock, ms (signed request timestamps use it). */
+  nowMs(): number {
+    return this.#state.reading().nowMs;
+  }
+
+  syncNow(): Promise<ApiResult<SyncReport>> {
+    if (this.#sync === undefined) return fail('not_enrolled', 'This register is not connected to a backend, so there is nothing to sync with.');
+    return this.#sync.syncNow().then((report) => ({ ok: true, value: report }));
   }
 
   // ── status ──────────────────────────────────────────────────────────────
@@ -165,6 +188,7 @@ export class TerminalCore implements TerminalHandlers {
       trust: { serial: trust?.serial ?? null, expiresAt: trust?.expiresAt ?? null },
       closedGates: this.#state.gates(reading, 0),
       restoredFromBackup: this.#state.restoredFromBackup,
+      rejectedRecords: this.#store.rejectedRecords(),
       sale: this.#sale,
     };
   }
@@ -233,6 +257,7 @@ export class TerminalCore implements TerminalHandlers {
       this.#sale = next;
       this.#emit({ type: 'decision', sale: next, record: view });
       this.#emitStatus();
+      this.#sync?.nudge();
       return { ok: true, value: { kind: 'decision', sale: next, record: view } };
     } catch (error) {
       // Nothing was committed: the sale waits for a scan again, and the cashier is told.
@@ -378,7 +403,10 @@ export class TerminalCore implements TerminalHandlers {
       );
       return { ok: true, value: toRecordView({ ...record, outcome: null, acked: false }) };
     });
-    if (outcome.ok) this.#emitStatus();
+    if (outcome.ok) {
+      this.#emitStatus();
+      this.#sync?.nudge();
+    }
     return Promise.resolve(outcome);
   }
 

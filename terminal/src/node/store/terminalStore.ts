@@ -84,6 +84,13 @@ export class TerminalStore {
   readonly #deleteScanner;
   readonly #config;
   readonly #putConfig;
+  readonly #outboxBatch;
+  readonly #ackOutbox;
+  readonly #rejectOutbox;
+  readonly #failOutbox;
+  readonly #outcome;
+  readonly #rejected;
+  readonly #hashAt;
 
   constructor(
     readonly db: Sqlite,
@@ -138,6 +145,51 @@ export class TerminalStore {
     this.#putConfig = db.prepare<[string, string]>(
       'INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
+    this.#outboxBatch = db.prepare<[number], JournalRow>('SELECT j.* FROM outbox o JOIN journal j ON j.seq = o.seq ORDER BY o.seq LIMIT ?');
+    this.#ackOutbox = db.prepare<[number]>('DELETE FROM outbox WHERE seq <= ?');
+    this.#rejectOutbox = db.prepare<[string, number]>('UPDATE outbox SET rejected_code = ?, attempts = attempts + 1 WHERE seq = ?');
+    this.#failOutbox = db.prepare<[string, number]>('UPDATE outbox SET last_error = ?, attempts = attempts + 1 WHERE seq = ?');
+    this.#outcome = db.prepare<[string, number, string]>('UPDATE journal SET outcome = ?, outcome_at = ? WHERE id = ?');
+    this.#hashAt = db.prepare<[number], { hash: string }>('SELECT hash FROM journal WHERE seq = ?');
+    this.#rejected = db.prepare<[], { seq: number; rejected_code: string; id: string }>(
+      'SELECT o.seq, o.rejected_code, j.id FROM outbox o JOIN journal j ON j.seq = o.seq WHERE o.rejected_code IS NOT NULL ORDER BY o.seq',
+    );
+  }
+
+  /** The oldest records the backend has not acknowledged, in seq order. */
+  outboxBatch(limit: number): JournalRecord[] {
+    return this.#outboxBatch.all(limit).map((row) => {
+      const { saleId: _s, deviceId: _d, counter: _c, certKey: _k, mode: _m, scanSource: _o, scannerId: _i, outcome: _u, acked: _a, ...record } = toStored(row, 0, this.terminalId);
+      return record;
+    });
+  }
+
+  /** The backend's copy of the chain ends at `head`: everything up to it is acknowledged. */
+  acknowledge(head: { seq: number; hash: string }, at: number): void {
+    this.#ackOutbox.run(head.seq);
+    this.updateSyncState({ ackedSeq: head.seq, ackedHash: head.hash, lastAckSyncAt: at, offlineSince: null });
+  }
+
+  markRejected(seq: number, code: string): void {
+    this.#rejectOutbox.run(code, seq);
+  }
+
+  markAttemptFailed(seq: number, error: string): void {
+    this.#failOutbox.run(error, seq);
+  }
+
+  /** Records the backend refused (shown to the cashier and admins until resolved). */
+  rejectedRecords(): { seq: number; id: string; code: string }[] {
+    return this.#rejected.all().map((row) => ({ seq: row.seq, id: row.id, code: row.rejected_code }));
+  }
+
+  /** The hash of our record at `seq` (the genesis hash at 0), or null when we have none there. */
+  hashAt(seq: number): string | null {
+    return seq === 0 ? GENESIS_HASH : (this.#hashAt.get(seq)?.hash ?? null);
+  }
+
+  applyOutcome(id: string, outcome: string, at: number): void {
+    this.#outcome.run(outcome, at, id);
   }
 
   transaction<T>(fn: () => T): T {

@@ -22,7 +22,7 @@ const post = (message: FromCore): void => {
 };
 // Without the parent there is nobody to answer: stop rather than hold the database.
 process.on('disconnect', () => {
-  void scanners.stopAll().finally(() => process.exit(0));
+  void Promise.all([scanners.stopAll(), opened.sync?.stop()]).finally(() => process.exit(0));
 });
 
 const scanners = createScannerHost({
@@ -47,11 +47,11 @@ async function openOrReport(): Promise<OpenedCore> {
 }
 opened.core.subscribe((event) => post({ type: 'event', event }));
 opened.core.startScanners();
+opened.sync?.start();
 
 process.on('message', (message: ToCore) => {
   if (message.type === 'close') {
-    scanners
-      .stopAll()
+    Promise.all([scanners.stopAll(), opened.sync?.stop()])
       .finally(() => {
         opened.close();
         post({ type: 'closed' });

@@ -68,6 +68,8 @@ export const terminalApi = {
    * The technician's test: the next read from that scanner is shown with its exact bytes and
    * what the pipeline made of it, and never reaches a sale or the journal.
    */
+  /** The cashier's "Sync now". */
+  syncNow: { mutates: true, input: z.object({}).strict() },
   testScanner: {
     mutates: true,
     input: z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), timeoutMs: z.number().int().min(100).max(120_000).default(30_000) }).strict(),
@@ -129,6 +131,8 @@ export interface TerminalStatus {
   /** Stage A gates (PROTOCOL.md §4) that are closed now: offline approvals are unavailable. */
   closedGates: TerminalReason[];
   restoredFromBackup: boolean;
+  /** Records the backend refused; sync of later records waits until they are resolved. */
+  rejectedRecords: { id: string; seq: number; code: string }[];
   sale: SaleView;
 }
 
@@ -155,6 +159,20 @@ export interface TerminalApiOutputs {
   configureScanner: ScannerView;
   removeScanner: { removed: boolean };
   testScanner: ScannerTestResult;
+  syncNow: SyncReport;
+}
+
+/** What one sync round did. */
+export interface SyncReport {
+  ok: boolean;
+  /** Records the backend accepted (or already had) in this round. */
+  sent: number;
+  acknowledgedSeq: number;
+  /** Records the backend refused: shown to the cashier and the admins, never dropped. */
+  rejected: { id: string; seq: number; code: string }[];
+  outcomes: number;
+  trustSerial: number | null;
+  error: string | null;
 }
 
 /** What one test read looked like, for the technician. */

@@ -1,0 +1,52 @@
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { hostname } from 'node:os';
+import { sameFingerprint } from '@tegata/protocol';
+import { nodeEd25519 } from '@tegata/protocol/node';
+import { enrollTerminal } from '../node/enroll/enrollTerminal.js';
+import { cliLogger, resolveDataDir, UsageError } from './cliSupport.js';
+
+export async function enrollCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      backend: { type: 'string' },
+      code: { type: 'string' },
+      name: { type: 'string' },
+      fingerprint: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError('enroll takes no arguments');
+  if (values.backend === undefined || values.code === undefined) throw new UsageError('enroll needs --backend <url> and --code <enrollment code>');
+  let backend: URL;
+  try {
+    backend = new URL(values.backend);
+  } catch {
+    throw new UsageError(`--backend is not a URL: "${values.backend}"`);
+  }
+  const expected = values.fingerprint;
+  const result = await enrollTerminal({
+    dataDir: resolveDataDir(values.data),
+    backendUrl: backend.toString(),
+    code: values.code,
+    name: values.name ?? hostname(),
+    ed25519: nodeEd25519,
+    logger: cliLogger(),
+    async confirmFingerprint(fingerprint) {
+      process.stdout.write(`Root key fingerprint: ${fingerprint}\n`);
+      if (expected !== undefined) return sameFingerprint(fingerprint, expected);
+      if (!process.stdin.isTTY) {
+        process.stderr.write('tegata-terminal: not a terminal; pass --fingerprint "<as shown in the admin console>" to confirm it\n');
+        return false;
+      }
+      const prompt = createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await prompt.question('Does the admin console show exactly this fingerprint? [y/N] ');
+      prompt.close();
+      return /^y(es)?$/i.test(answer.trim());
+    },
+  });
+  process.stdout.write(`Enrolled as terminal ${result.terminalId} of store ${result.storeId}; trust bundle serial ${result.trustSerial}.\n`);
+  return 0;
+}

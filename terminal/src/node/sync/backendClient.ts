@@ -1,0 +1,172 @@
+import { signRequest, utf8Encode, type Ed25519, type JournalRecord, type SignedTrustBundle } from '@tegata/protocol';
+import { z } from 'zod';
+
+/** Why a call to the backend did not give an answer we can use. */
+export class BackendError extends Error {
+  constructor(
+    readonly kind: 'network' | 'timeout' | 'http' | 'invalid_response',
+    message: string,
+    readonly status: number | null = null,
+    /** The problem's stable `code` (RFC 9457 body), when the backend sent one. */
+    readonly code: string | null = null,
+    /** Server time from a `timestamp_out_of_window` problem, to correct the clock. */
+    readonly serverTimeMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export interface TerminalCredentials {
+  terminalId: string;
+  seed: Uint8Array;
+}
+
+export interface BackendClientOptions {
+  baseUrl: string;
+  ed25519: Ed25519;
+  /** The register's corrected clock, ms: request timestamps must be within 300 s of the backend's. */
+  nowMs: () => number;
+  credentials?: TerminalCredentials;
+  fetch?: typeof fetch;
+}
+
+const headSchema = z.object({ seq: z.number().int().min(0), hash: z.string().regex(/^[0-9a-f]{64}$/) });
+const trustSchema = z.object({
+  format: z.string(),
+  delegation: z.object({ payload: z.string(), signature: z.string() }),
+  payload: z.string(),
+  signature: z.string(),
+});
+export const journalReplySchema = z.object({
+  results: z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate', 'rejected']), code: z.string().optional() })),
+  head: headSchema,
+});
+const outcomesSchema = z.object({
+  outcomes: z.array(z.object({ id: z.string(), outcome: z.string(), at: z.number() })),
+  cursor: z.string(),
+});
+const authorizeSchema = z.object({
+  authorization: z.string().min(1).max(128),
+  decision: z.enum(['approved', 'declined']),
+  reason: z.string().optional(),
+});
+const enrollSchema = z.object({ terminalId: z.string(), storeId: z.string(), rootPublicKey: z.string(), trust: trustSchema });
+
+export type JournalReply = z.infer<typeof journalReplySchema>;
+
+/**
+ * The terminal's side of PROTOCOL.md §8: every call has a timeout, every request after
+ * enrollment is signed (§6), every answer is validated before it is believed.
+ */
+export class BackendClient {
+  readonly #fetch: typeof fetch;
+
+  constructor(private readonly options: BackendClientOptions) {
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  async time(timeoutMs: number): Promise<number> {
+    const reply = await this.#call('GET', '/v1/time', undefined, timeoutMs, false);
+    return z.object({ now: z.number() }).parse(reply.body).now;
+  }
+
+  async enroll(input: { code: string; publicKey: string; name: string }, timeoutMs: number): Promise<z.infer<typeof enrollSchema>> {
+    const reply = await this.#call('POST', '/v1/terminals/enroll', input, timeoutMs, false);
+    return this.#parse(enrollSchema, reply.body);
+  }
+
+  /** The newer trust bundle, or null when `serial` is current (204). */
+  async trust(serial: number | null, timeoutMs: number): Promise<SignedTrustBundle | null> {
+    const reply = await this.#call('GET', `/v1/terminal/trust${serial === null ? '' : `?serial=${serial}`}`, undefined, timeoutMs, true);
+    return reply.status === 204 ? null : this.#parse(trustSchema, reply.body);
+  }
+
+  async authorize(input: { saleId: string; token: string; amount: number; currency: number }, timeoutMs: number): Promise<z.infer<typeof authorizeSchema>> {
+    const reply = await this.#call('POST', '/v1/terminal/authorize', input, timeoutMs, true);
+    return this.#parse(authorizeSchema, reply.body);
+  }
+
+  async journal(records: readonly JournalRecord[], timeoutMs: number): Promise<JournalReply> {
+    const reply = await this.#call('POST', '/v1/terminal/journal', { records }, timeoutMs, true);
+    return this.#parse(journalReplySchema, reply.body);
+  }
+
+  async head(timeoutMs: number): Promise<{ seq: number; hash: string }> {
+    const reply = await this.#call('GET', '/v1/terminal/head', undefined, timeoutMs, true);
+    return this.#parse(headSchema, reply.body);
+  }
+
+  async outcomes(after: string, timeoutMs: number): Promise<z.infer<typeof outcomesSchema>> {
+    const reply = await this.#call('GET', `/v1/terminal/outcomes?after=${encodeURIComponent(after)}`, undefined, timeoutMs, true);
+    return this.#parse(outcomesSchema, reply.body);
+  }
+
+  #parse<T>(schema: z.ZodType<T>, body: unknown): T {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new BackendError('invalid_response', `the backend's answer is not what PROTOCOL.md §8 says (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    return parsed.data;
+  }
+
+  async #call(method: 'GET' | 'POST', target: string, body: unknown, timeoutMs: number, signed: boolean): Promise<{ status: number; body: unknown }> {
+    const bytes = body === undefined ? new Uint8Array(0) : utf8Encode(JSON.stringify(body));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (signed) {
+      const credentials = this.options.credentials;
+      if (credentials === undefined) throw new Error('this register is not enrolled: no terminal key to sign with');
+      Object.assign(
+        headers,
+        signRequest(this.options.ed25519, credentials.seed, 'terminal', {
+          method,
+          target,
+          timestampMs: Math.floor(this.options.nowMs()),
+          principalId: credentials.terminalId,
+          body: bytes,
+        }),
+      );
+    }
+    let response: Response;
+    try {
+      response = await this.#fetch(new URL(target, this.options.baseUrl), {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: bytes }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') throw new BackendError('timeout', `no answer from ${this.options.baseUrl} within ${timeoutMs} ms`);
+      throw new BackendError('network', `cannot reach ${this.options.baseUrl}: ${describe(error)}`);
+    }
+    let parsed: unknown = null;
+    if (response.status !== 204) {
+      try {
+        parsed = await response.json();
+      } catch (error) {
+        const name = error instanceof Error ? error.name : '';
+        if (name === 'TimeoutError' || name === 'AbortError') throw new BackendError('timeout', `the answer from ${this.options.baseUrl} did not finish within ${timeoutMs} ms`);
+        throw new BackendError('invalid_response', `the backend answered ${response.status} with a body that is not JSON (cut off?)`, response.status);
+      }
+    }
+    if (response.ok) return { status: response.status, body: parsed };
+    const problem = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    const code = typeof problem.code === 'string' ? problem.code : null;
+    const serverTime = typeof problem.serverTime === 'number' ? problem.serverTime : null;
+    const title = typeof problem.title === 'string' ? problem.title : response.statusText;
+    throw new BackendError('http', `${method} ${target.split('?')[0] ?? target}: ${response.status} ${title}${code === null ? '' : ` (${code})`}`, response.status, code, serverTime);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : null;
+    return code ?? error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fromBase64url, toBase64url } from '@tegata/protocol';
+import { nodeEd25519 } from '@tegata/protocol/node';
+import { createOfflineWallet } from '@tegata/hardware-mocks';
+import type { HistoryPage, SyncReport, TerminalStatus } from '../../src/shared/contracts/terminalApi.js';
+import { tempDataDir } from '../helpers/tempDataDir.js';
+import { startBackend } from '../helpers/backendProcess.js';
+import { startServe, terminalBin } from '../helpers/serveProcess.js';
+
+const temp = tempDataDir('tegata-sync-');
+afterAll(() => temp.remove());
+
+describe('a register enrolled with a real backend', () => {
+  it('enrolls, sells online first, syncs the record once and shows its settlement', async () => {
+    const backend = await startBackend(join(temp.path, 'backend'));
+    try {
+      const store = await backend.admin<{ id: string }>('POST', '/v1/admin/stores', { name: 'Shibuya 1' });
+      const enrollment = await backend.admin<{ code: string; rootFingerprint: string }>('POST', `/v1/admin/stores/${store.id}/enrollment-codes`);
+      const account = await backend.admin<{ accountId: string }>('POST', '/v1/dev/accounts');
+      await backend.admin('POST', `/v1/admin/accounts/${account.accountId}/credit`, { amount: 50_000 });
+      const deviceSeed = new Uint8Array(randomBytes(32));
+      const bound = await backend.admin<{ certificate: string }>('POST', `/v1/dev/accounts/${account.accountId}/devices`, {
+        publicKey: toBase64url(nodeEd25519.publicKeyFromSeed(deviceSeed)),
+        name: 'test phone',
+      });
+      const phone = createOfflineWallet({
+        ed25519: nodeEd25519,
+        keys: { deviceSeed, certificate: fromBase64url(bound.certificate)! },
+        now: () => Math.floor(Date.now() / 1000),
+      });
+
+      const dataDir = join(temp.path, 'register');
+      const wrong = spawnSync(process.execPath, [terminalBin, 'enroll', '--data', dataDir, '--backend', backend.url, '--code', enrollment.code, '--fingerprint', '0000'], { encoding: 'utf8' });
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toMatch(/fingerprint was not confirmed; nothing was pinned/);
+
+      const code2 = await backend.admin<{ code: string }>('POST', `/v1/admin/stores/${store.id}/enrollment-codes`);
+      const enrolled = spawnSync(
+        process.execPath,
+        [terminalBin, 'enroll', '--data', dataDir, '--backend', backend.url, '--code', code2.code, '--fingerprint', enrollment.rootFingerprint],
+        { encoding: 'utf8' },
+      );
+      expect(enrolled.stderr).toBe('');
+      expect(enrolled.status).toBe(0);
+      expect(enrolled.stdout).toContain(enrollment.rootFingerprint);
+
+      const serve = await startServe(dataDir);
+      try {
+        await serve.waitForEvent((event) => event.type === 'status_changed' && event.status.online);
+        expect(await serve.call('startSale', { amount: 1200, currency: 392 })).toMatchObject({ ok: true });
+        const sale = await serve.call<{ kind: string; record: { decision: string; mode: string } }>('submitScan', { text: phone.mint(), source: 'replay', deviceId: 'e2e' });
+        expect(sale).toMatchObject({ ok: true, value: { kind: 'decision', record: { decision: 'approved', mode: 'online' } } });
+
+        const report = await serve.call<SyncReport>('syncNow');
+        expect(report).toMatchObject({ ok: true, value: { ok: true, acknowledgedSeq: 1, rejected: [] } });
+        const status = await serve.call<TerminalStatus>('status');
+        expect(status).toMatchObject({ ok: true, value: { online: true, pending: { count: 0 }, closedGates: [] } });
+
+        // Settlement happens at the backend; its outcome comes back with a later round.
+        let outcome: string | null = null;
+        for (let i = 0; i < 20 && outcome === null; i++) {
+          await serve.call('syncNow');
+          const history = await serve.call<HistoryPage>('history', { limit: 5 });
+          outcome = history.ok ? (history.value.records[0]?.outcome ?? null) : null;
+          if (outcome === null) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(outcome).toBe('settled');
+      } finally {
+        await serve.stop();
+      }
+    } finally {
+      await backend.stop();
+    }
+  }, 120_000);
+});
