@@ -27,6 +27,11 @@ export class JournalWriter {
     return this.#head;
   }
 
+  /** Continue the chain after `head` (the backend's, after a restore from backup). In `commit` only. */
+  continueFrom(head: ChainHead): void {
+    this.#pending = head;
+  }
+
   /** Runs `fn` in one write transaction; returns its result once it has committed. */
   commit<T>(fn: () => T): T {
     this.#pending = null;

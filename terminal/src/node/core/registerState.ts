@@ -11,14 +11,17 @@ import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.j
 import type { TerminalStore } from '../store/terminalStore.js';
 import type { Logger } from './ports.js';
 
+const RESTORED_AT_KEY = 'restoredAtSeq';
+
 /**
  * What the register knows about itself: its trust bundle, its clock (PROTOCOL.md §4), whether
  * its database was restored from a backup (§7), and so which stage A gates are closed.
  */
 export class RegisterState {
   readonly clock: RegisterClock;
-  readonly restoredFromBackup: boolean;
   #trust: TrustBundleDocument | null = null;
+  /** The DB head when a restore was detected: records after it were never seen by the backend. */
+  #restoredAtSeq: number | null;
 
   constructor(
     private readonly store: TerminalStore,
@@ -35,19 +38,42 @@ export class RegisterState {
     if (sync.clockOffsetMs !== null && sync.clockMeasuredAt !== null) {
       this.clock.setMeasurement({ offsetMs: sync.clockOffsetMs, measuredAtWallMs: sync.clockMeasuredAt }, false);
     }
-    this.restoredFromBackup = ackedHead !== null && (head.seq < ackedHead.seq || sync.ackedSeq < ackedHead.seq);
-    if (this.restoredFromBackup) {
+    const stored = store.config(RESTORED_AT_KEY);
+    this.#restoredAtSeq = stored === undefined ? null : Number(stored);
+    if (this.#restoredAtSeq === null && ackedHead !== null && (head.seq < ackedHead.seq || sync.ackedSeq < ackedHead.seq)) {
+      this.markRestored(head.seq);
       logger.warn(
-        { terminalId: identity.terminalId, dbHead: head.seq, ackedSeq: ackedHead?.seq },
+        { terminalId: identity.terminalId, dbHead: head.seq, ackedSeq: ackedHead.seq },
         'database is behind the acknowledged head: restored from a backup; offline approvals closed',
       );
     }
-    const stored = store.trustBundleJson();
-    if (stored !== null) {
-      const verified = verifyTrustBundle(ed, stored, identity.rootPublicKeys);
+    const storedBundle = store.trustBundleJson();
+    if (storedBundle !== null) {
+      const verified = verifyTrustBundle(ed, storedBundle, identity.rootPublicKeys);
       if (verified.ok) this.#useTrust(verified.bundle.document);
       else logger.error({ terminalId: identity.terminalId, detail: verified.detail }, 'stored trust bundle no longer verifies; ignoring it');
     }
+  }
+
+  /** Restored from a backup and not yet continued from the backend's head (§7). */
+  get restoredFromBackup(): boolean {
+    return this.#restoredAtSeq !== null;
+  }
+
+  get restoredAtSeq(): number | null {
+    return this.#restoredAtSeq;
+  }
+
+  /** Persisted, so a restart before the register is back online still knows. */
+  markRestored(atSeq: number): void {
+    this.#restoredAtSeq = atSeq;
+    this.store.transaction(() => this.store.putConfig(RESTORED_AT_KEY, String(atSeq)));
+  }
+
+  /** Called inside the transaction that continued the chain from the backend's head. */
+  clearRestored(): void {
+    this.store.deleteConfig(RESTORED_AT_KEY);
+    this.#restoredAtSeq = null;
   }
 
   get trust(): TrustBundleDocument | null {

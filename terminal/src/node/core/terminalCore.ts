@@ -80,6 +80,8 @@ export class TerminalCore implements TerminalHandlers {
   readonly #journal: JournalWriter;
   readonly #scanners: ScannerRegistry;
   readonly #listeners = new Set<(event: TerminalEvent) => void>();
+  /** The chain head this process found at start: anything the backend has beyond it was lost here. */
+  readonly #headAtStart: number;
   #sale: SaleState = IDLE;
 
   constructor(options: TerminalCoreOptions) {
@@ -92,6 +94,7 @@ export class TerminalCore implements TerminalHandlers {
     this.#verifier = createTokenVerifier({ ed25519: options.ed25519 });
     this.#state = new RegisterState(options.store, options.identity, options.ed25519, options.time, options.logger, options.ackedHead);
     this.#journal = new JournalWriter(options.store, options.identity, options.ed25519, options.random);
+    this.#headAtStart = this.#journal.head.seq;
     this.#scanners = new ScannerRegistry(options.store, options.scanners, options.logger, options.duplicateWindowMs);
   }
 
@@ -155,6 +158,62 @@ export class TerminalCore implements TerminalHandlers {
   /** The register's corrected clock, ms (signed request timestamps use it). */
   nowMs(): number {
     return this.#state.reading().nowMs;
+  }
+
+  get restoredFromBackup(): boolean {
+    return this.#state.restoredFromBackup;
+  }
+
+  /**
+   * Compares the backend's head with this chain (§7). Ahead of what this database held at start:
+   * restored from a backup, so the register continues from the backend's head. A different hash
+   * at the same seq: the chains forked — nothing is sent until a person looks.
+   */
+  reconcileWithBackendHead(head: { seq: number; hash: string }): 'consistent' | 'continued' | 'forked' {
+    if (!this.#state.restoredFromBackup) {
+      const ours = this.#store.hashAt(head.seq);
+      if (ours === head.hash) return 'consistent';
+      // The backend holds records this database never had, or different ones made after this
+      // process started: the database was restored, and everything since start is new.
+      if (head.seq > this.#journal.head.seq || head.seq > this.#headAtStart) this.#state.markRestored(this.#headAtStart);
+    }
+    if (this.#state.restoredFromBackup) {
+      this.continueFromBackendHead(head);
+      return 'continued';
+    }
+    this.#logger.error({ terminalId: this.#identity.terminalId, backendHead: head.seq }, 'the backend holds a different record at its head seq: the chains forked');
+    return 'forked';
+  }
+
+  /**
+   * After a restore from backup (§7): records made since the restore were never seen by the
+   * backend and their seqs collide with its chain, so they are sealed again, in order, after the
+   * backend's head; the register then continues from there and offline approvals reopen.
+   */
+  continueFromBackendHead(head: { seq: number; hash: string }): number {
+    const restoredAt = this.#state.restoredAtSeq;
+    if (restoredAt === null) return 0;
+    const moved = this.#commit(() => {
+      const pending = this.#store.recordsAfter(restoredAt);
+      this.#store.removeRecordsAfter(restoredAt);
+      const lastCreated = pending.reduce((latest, record) => Math.max(latest, record.createdAt), 0);
+      this.#journal.continueFrom({ seq: head.seq, hash: head.hash, createdAt: 0 });
+      for (const record of pending) {
+        const { kind, amount, currency, token, decision, reason, ref, authorization, trustSerial, createdAt } = record;
+        this.#journal.append(
+          { kind, amount, currency, token, decision, reason, ref, authorization },
+          { saleId: record.saleId, deviceId: record.deviceId, counter: record.counter, certKey: record.certKey, mode: record.mode, scanSource: record.scanSource, scannerId: record.scannerId },
+          createdAt,
+          trustSerial,
+        );
+      }
+      this.#store.updateSyncState({ ackedSeq: head.seq, ackedHash: head.hash });
+      this.#state.clearRestored();
+      this.#logger.warn({ terminalId: this.#identity.terminalId, backendHead: head.seq, moved: pending.length, lastCreated }, 'continued the chain from the backend head after a restore');
+      return pending.length;
+    });
+    this.#emitStatus();
+    return moved;
   }
 
   syncNow(): Promise<ApiResult<SyncReport>> {

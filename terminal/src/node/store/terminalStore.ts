@@ -300,6 +300,25 @@ export class TerminalStore {
     return this.#deleteScanner.run(id).changes > 0;
   }
 
+  deleteConfig(key: string): void {
+    this.db.prepare<[string]>('DELETE FROM config WHERE key = ?').run(key);
+  }
+
+  /** Every record after `seq`, oldest first, with its local facts (for continuing the chain). */
+  recordsAfter(seq: number): StoredRecord[] {
+    return this.db
+      .prepare<[number], JournalRow>('SELECT * FROM journal WHERE seq > ? ORDER BY seq')
+      .all(seq)
+      .map((row) => toStored(row, 0, this.terminalId));
+  }
+
+  /** Removes records after `seq` (and their outbox rows) so they can be appended again. */
+  removeRecordsAfter(seq: number): void {
+    this.db.prepare<[number]>('DELETE FROM outbox WHERE seq > ?').run(seq);
+    this.db.prepare<[number]>('UPDATE seen_tokens SET seq = 0 WHERE seq > ?').run(seq);
+    this.db.prepare<[number]>('DELETE FROM journal WHERE seq > ?').run(seq);
+  }
+
   config(key: string): string | undefined {
     return this.#config.get(key)?.value;
   }

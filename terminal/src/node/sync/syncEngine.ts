@@ -143,6 +143,11 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
     try {
       await this.#measureClock();
       report.trustSerial = await this.#refreshTrust();
+      const head = await this.#o.client.head(this.#o.requestTimeoutMs);
+      this.#answered();
+      if (this.#o.core.reconcileWithBackendHead(head) === 'forked') {
+        throw new Error(`the backend's record ${head.seq} differs from this register's: sync stopped until an admin looks`);
+      }
       await this.#sendOutbox(report);
       report.outcomes = await this.#pullOutcomes();
       report.ok = report.rejected.length === 0;
