@@ -6,3 +6,4 @@ export type { TokenVector } from './fixtures/tokenVectors.js';
 export type { BundleVector, BundleExpectation } from './fixtures/bundleVectors.js';
 export * from './serial/ptyPair.js';
 export * from './random/seededRandom.js';
+export * from './network/faultProxy.js';
