@@ -10,6 +10,7 @@ type AuthorizeRequest = Parameters<BackendClient['authorize']>[0];
 interface Behaviour {
   time: () => number;
   trust: (serial: number | null) => SignedTrustBundle | null;
+  head: () => { seq: number; hash: string };
   journal: (records: readonly JournalRecord[]) => JournalReply;
   outcomes: (after: string) => OutcomesPage;
   authorize: (request: AuthorizeRequest) => AuthorizeAnswer;
@@ -20,7 +21,7 @@ export const networkError = (): BackendError => new BackendError('network', 'can
 
 /**
  * A backend in memory, behind BackendClient's methods: by default it answers the time on the
- * test's clock, says the trust bundle is current, stores records as a real backend would
+ * test's clock, says the trust bundle is current, reports the head of what it stored, stores records as a real backend would
  * (contiguous chain, idempotent by id, stops at the first record that does not fit) and has no
  * outcomes. A test replaces a method for good (`behaviour`) or for its next calls (`once`).
  */
@@ -29,12 +30,13 @@ export class FakeBackend {
   readonly chain: JournalRecord[] = [];
   readonly calls: { method: Method; args: unknown[] }[] = [];
   readonly behaviour: Behaviour;
-  readonly #once: { [M in Method]: Behaviour[M][] } = { time: [], trust: [], journal: [], outcomes: [], authorize: [] };
+  readonly #once: { [M in Method]: Behaviour[M][] } = { time: [], trust: [], head: [], journal: [], outcomes: [], authorize: [] };
 
   constructor(time: FakeTime) {
     this.behaviour = {
       time: () => time.wall,
       trust: () => null,
+      head: () => this.chainHead,
       journal: (records) => this.store(records),
       outcomes: (after) => ({ outcomes: [], cursor: after }),
       authorize: () => ({ authorization: 'auth-default', decision: 'approved' }),
@@ -66,7 +68,7 @@ export class FakeBackend {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
   }
 
-  get head(): { seq: number; hash: string } {
+  get chainHead(): { seq: number; hash: string } {
     const last = this.chain.at(-1);
     return last === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: last.seq, hash: last.hash };
   }
@@ -82,14 +84,14 @@ export class FakeBackend {
         if (!same) break;
         continue;
       }
-      if (record.seq !== this.head.seq + 1 || record.prevHash !== this.head.hash) {
+      if (record.seq !== this.chainHead.seq + 1 || record.prevHash !== this.chainHead.hash) {
         results.push({ id: record.id, status: 'rejected', code: 'chain_gap' });
         break;
       }
       this.chain.push(structuredClone(record));
       results.push({ id: record.id, status: 'accepted' });
     }
-    return { results, head: this.head };
+    return { results, head: this.chainHead };
   }
 
   #answer<M extends Method>(method: M, args: Parameters<Behaviour[M]>): ReturnType<Behaviour[M]> {
@@ -100,10 +102,11 @@ export class FakeBackend {
 
   /** The object the engine talks to. Every answer arrives asynchronously, as over HTTP. */
   client(): BackendClient {
-    const fake: Pick<BackendClient, 'baseUrl' | 'time' | 'trust' | 'journal' | 'outcomes' | 'authorize'> = {
+    const fake: Pick<BackendClient, 'baseUrl' | 'time' | 'trust' | 'head' | 'journal' | 'outcomes' | 'authorize'> = {
       baseUrl: 'http://backend.test',
       time: () => Promise.resolve().then(() => this.#answer('time', [])),
       trust: (serial) => Promise.resolve().then(() => this.#answer('trust', [serial])),
+      head: () => Promise.resolve().then(() => this.#answer('head', [])),
       journal: (records) => Promise.resolve().then(() => this.#answer('journal', [records])),
       outcomes: (after) => Promise.resolve().then(() => this.#answer('outcomes', [after])),
       authorize: (request) => Promise.resolve().then(() => this.#answer('authorize', [request])),

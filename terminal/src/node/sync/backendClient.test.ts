@@ -153,12 +153,8 @@ describe('BackendClient signed requests (PROTOCOL.md §6)', () => {
     expect(verify(request!)).toMatchObject({ ok: true });
   });
 
-  // BUG (backendClient.ts #call): the client signs `target` but fetches `new URL(target, base)`,
-  // and the WHATWG URL parser percent-encodes `'` in a query (special-query set), which
-  // encodeURIComponent leaves alone. An opaque cursor holding `'` is sent as `%27` while the
-  // signature covers `'`: the backend answers 401 bad_signature. Today's backend cursors are
-  // decimal, so this waits for a cursor format change. Remove `.fails` once fixed.
-  it.fails("signs the request target it actually sends, even for a cursor with an apostrophe", async () => {
+  // The URL parser percent-encodes `'` in a query; the signature must cover what is sent.
+  it("signs the request target it actually sends, even for a cursor with an apostrophe", async () => {
     const server = await startServer((_, response) => json(response, 200, { outcomes: [], cursor: "it's" }));
     await client(server.url).outcomes("it's", 1_000);
     expect(verify(server.received[0]!)).toMatchObject({ ok: true });
@@ -263,10 +259,7 @@ describe('BackendClient failures', () => {
     expect(server.received).toHaveLength(calls.length);
   });
 
-  // BUG (backendClient.ts `time()`): it validates with `z.object(...).parse` instead of `#parse`,
-  // so a malformed `/v1/time` answer escapes as a ZodError, not BackendError('invalid_response')
-  // as every other call does. Remove `.fails` once fixed.
-  it.fails('rejects a malformed time answer as invalid_response too', async () => {
+  it('rejects a malformed time answer as invalid_response too', async () => {
     const server = await startServer((_, response) => json(response, 200, { now: 'soon' }));
     expect(await failure(client(server.url).time(1_000))).toMatchObject({ kind: 'invalid_response' });
   });

@@ -72,7 +72,7 @@ export class BackendClient {
 
   async time(timeoutMs: number): Promise<number> {
     const reply = await this.#call('GET', '/v1/time', undefined, timeoutMs, false);
-    return z.object({ now: z.number() }).parse(reply.body).now;
+    return this.#parse(z.object({ now: z.number() }), reply.body).now;
   }
 
   async enroll(input: { code: string; publicKey: string; name: string }, timeoutMs: number): Promise<z.infer<typeof enrollSchema>> {
@@ -112,7 +112,10 @@ export class BackendClient {
     return parsed.data;
   }
 
-  async #call(method: 'GET' | 'POST', target: string, body: unknown, timeoutMs: number, signed: boolean): Promise<{ status: number; body: unknown }> {
+  async #call(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number, signed: boolean): Promise<{ status: number; body: unknown }> {
+    // Sign exactly what goes on the request line: the URL parser may re-encode the query.
+    const url = new URL(path, this.options.baseUrl);
+    const target = `${url.pathname}${url.search}`;
     const bytes = body === undefined ? new Uint8Array(0) : utf8Encode(JSON.stringify(body));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -132,7 +135,7 @@ export class BackendClient {
     }
     let response: Response;
     try {
-      response = await this.#fetch(new URL(target, this.options.baseUrl), {
+      response = await this.#fetch(url, {
         method,
         headers,
         ...(body === undefined ? {} : { body: bytes }),

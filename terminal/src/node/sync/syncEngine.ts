@@ -212,6 +212,7 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
       this.#answered();
       const rejected = reply.results.find((result) => result.status === 'rejected');
       const rejectedSeq = rejected === undefined ? undefined : batch.find((record) => record.id === rejected.id)?.seq;
+      const ackedBefore = this.#o.store.syncState().ackedSeq;
       this.#o.store.transaction(() => {
         // The backend's copy of our chain ends at its head; if that is our record, all up to it is safe there.
         if (reply.head.seq > this.#o.store.syncState().ackedSeq && this.#o.store.hashAt(reply.head.seq) === reply.head.hash) {
@@ -228,6 +229,10 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
         report.rejected.push({ id: rejected.id, seq: rejectedSeq ?? -1, code: rejected.code ?? 'rejected' });
         this.#o.logger.error({ recordId: rejected.id, seq: rejectedSeq, code: rejected.code }, 'the backend refused a journal record; later records wait');
         return;
+      }
+      if (acked.ackedSeq === ackedBefore) {
+        // An answer that moved nothing forward: wait for the backoff instead of sending it all again.
+        throw new Error(`the backend acknowledged none of records ${batch[0]?.seq ?? '?'}–${batch.at(-1)?.seq ?? '?'} (its head is ${reply.head.seq})`);
       }
       if (reply.results.length < batch.length) return;
     }
