@@ -14,6 +14,7 @@ import { portsCommand } from './portsCommand.js';
 import { saleCommand } from './saleCommand.js';
 import { serveCommand } from './serveCommand.js';
 import { statusCommand } from './statusCommand.js';
+import { syncCommand } from './syncCommand.js';
 import { verifyWithDatabase } from './verifyCommand.js';
 
 export const USAGE = `Usage: tegata-terminal <command> [options]
@@ -22,6 +23,8 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
              Runs the register core and serves the UI and API on 127.0.0.1; prints the URL.
   status     [--data <dir>] [--json]
              Online/offline, pending sales, clock, trust bundle and closed gates.
+  sync       [--data <dir>] [--rounds <n>] [--quiet]
+             Sync now: sends what waits (progress on stderr), prints the report as JSON.
   sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>]
              Starts a sale, waits for one scan from the configured scanner, prints the decision as JSON.
   enroll     --backend <url> --code <code> [--data <dir>] [--name <name>] [--fingerprint <fp>]
@@ -46,6 +49,8 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
         return await saleCommand(rest);
       case 'ports':
         return await portsCommand(rest);
+      case 'sync':
+        return await syncCommand(rest);
       case 'enroll':
         return await enrollCommand(rest);
       case 'dev-setup':

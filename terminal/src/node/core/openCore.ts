@@ -43,6 +43,7 @@ export function openCore(options: {
   duplicateWindowMs?: number;
   /** Overrides the stored backend URL (tests, a proxy in front of the backend). */
   backendUrl?: string;
+  onSyncProgress?: (progress: { acknowledgedSeq: number; pending: number }) => void;
 }): OpenedCore {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const identity = readIdentity(options.dataDir, nodeEd25519);
@@ -82,7 +83,16 @@ export function openCore(options: {
         nowMs: () => core.nowMs(),
         credentials: { terminalId: identity.terminalId, seed: identity.seed },
       });
-      sync = new SyncEngine({ core, store, client, dataDir: options.dataDir, logger: options.logger, time, random: Math.random });
+      sync = new SyncEngine({
+        core,
+        store,
+        client,
+        dataDir: options.dataDir,
+        logger: options.logger,
+        time,
+        random: Math.random,
+        ...(options.onSyncProgress === undefined ? {} : { onProgress: options.onSyncProgress }),
+      });
     }
     return { core, db, store, sync, close: () => db.close() };
   } catch (error) {

@@ -156,6 +156,10 @@ export class TerminalStore {
     );
   }
 
+  pendingCount(): number {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n ?? 0;
+  }
+
   /** The oldest records the backend has not acknowledged, in seq order. */
   outboxBatch(limit: number): JournalRecord[] {
     return this.#outboxBatch.all(limit).map((row) => {

@@ -31,6 +31,8 @@ export interface SyncEngineOptions {
   /** Online-first authorization gives the backend this long (PROTOCOL.md §4: 1.5 s). */
   authorizeTimeoutMs?: number;
   batchSize?: number;
+  /** After each batch the backend acknowledged: how far the chain is, and how much still waits. */
+  onProgress?: (progress: { acknowledgedSeq: number; pending: number }) => void;
 }
 
 
@@ -51,7 +53,7 @@ const realTimers: SyncTimers = {
  * to the database before it is acted on, so a crash resumes exactly where it stopped.
  */
 export class SyncEngine implements OnlineAuthorizer, SyncPort {
-  readonly #o: Required<Omit<SyncEngineOptions, 'timers'>> & { timers: SyncTimers };
+  readonly #o: Required<Omit<SyncEngineOptions, 'timers' | 'onProgress'>> & Pick<SyncEngineOptions, 'onProgress'> & { timers: SyncTimers };
   #lastAnswerAt: number | null = null;
   #failures = 0;
   #timer: unknown = null;
@@ -225,6 +227,7 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
       report.acknowledgedSeq = acked.ackedSeq;
       report.sent += reply.results.filter((result) => result.status !== 'rejected').length;
       this.#o.core.recordSyncProgress();
+      this.#o.onProgress?.({ acknowledgedSeq: acked.ackedSeq, pending: this.#o.store.pendingCount() });
       if (rejected !== undefined) {
         report.rejected.push({ id: rejected.id, seq: rejectedSeq ?? -1, code: rejected.code ?? 'rejected' });
         this.#o.logger.error({ recordId: rejected.id, seq: rejectedSeq, code: rejected.code }, 'the backend refused a journal record; later records wait');
