@@ -1,0 +1,294 @@
+/**
+ * Backend configuration: defaults, then an optional JSON config file, then the environment,
+ * then command-line flags. The merged object is validated once with zod; every problem is
+ * reported with the name the operator wrote (an environment variable, or the key in the file).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const uint = (max = Number.MAX_SAFE_INTEGER) => z.number().int().min(0).max(max);
+const positive = (max = Number.MAX_SAFE_INTEGER) => z.number().int().min(1).max(max);
+
+const policySchema = z.strictObject({
+  currency: uint(65_535),
+  clockSkewSeconds: uint(3600),
+  maxTokenTtlSeconds: positive(65_535),
+  maxOfflineSeconds: uint(),
+  maxStoredPayments: uint(),
+  maxStoredAmount: uint(),
+  maxClockAgeSeconds: uint(),
+});
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const configSchema = z
+  .strictObject({
+    /** Dev mode (TEGATA_DEV=1): TEST-ONLY keys allowed, dev-only routes answer. */
+    dev: z.boolean(),
+    host: z.string().min(1),
+    port: uint(65_535),
+    /** SQLite database and (by default) the key files live here. */
+    dataDir: z.string().min(1),
+    keysDir: z.string().min(1).optional(),
+    /** PostgreSQL when set; SQLite under dataDir otherwise. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** A PostgreSQL schema to use (created when missing); tests give each run its own. */
+    databaseSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+      .optional(),
+    adminToken: z.string().min(1).optional(),
+    logLevel: z.enum(LOG_LEVELS),
+    bodyLimitBytes: positive(),
+    policy: policySchema,
+    trust: z.strictObject({
+      /** expiresAt − issuedAt of each bundle. */
+      lifetimeSeconds: positive(),
+      /** A new bundle is signed when the current one has less than this left. */
+      refreshBeforeSeconds: uint(),
+      /** How often the timer looks at keys and the bundle. */
+      checkIntervalSeconds: positive(86_400),
+    }),
+    keys: z.strictObject({
+      bundleKeyDays: positive(3650),
+      issuerDays: positive(3650),
+      certificateLifetimeSeconds: positive(),
+      delegationWarningDays: uint(3650),
+    }),
+    /** Default offline limits of new certificates (never above the wallet balance). */
+    certificates: z.strictObject({
+      perPaymentLimit: uint(0xffffffff),
+      cumulativeLimit: uint(0xffffffff),
+    }),
+    enrollment: z.strictObject({
+      codeTtlSeconds: positive(),
+      maxFailuresPerIp: positive(),
+      failureWindowSeconds: positive(),
+    }),
+    journal: z.strictObject({
+      maxBatch: positive(500),
+      /** Declines of these reasons at one store within the window raise a flag. */
+      suspiciousDeclineThreshold: positive(),
+      suspiciousDeclineWindowSeconds: positive(),
+    }),
+    authorize: z.strictObject({
+      reservationTtlSeconds: positive(),
+    }),
+  })
+  .superRefine((config, context) => {
+    if (!config.dev && config.adminToken !== undefined && config.adminToken.length < 32) {
+      context.addIssue({
+        code: 'custom',
+        path: ['adminToken'],
+        message: 'must be at least 32 characters outside dev mode',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type Policy = Config['policy'];
+
+const DAY = 86_400;
+
+export const DEFAULT_CONFIG: Config = {
+  dev: false,
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  logLevel: 'info',
+  bodyLimitBytes: 2 * 1024 * 1024,
+  policy: {
+    currency: 392,
+    clockSkewSeconds: 30,
+    maxTokenTtlSeconds: 60,
+    maxOfflineSeconds: 3 * DAY,
+    maxStoredPayments: 500,
+    maxStoredAmount: 500_000,
+    maxClockAgeSeconds: DAY,
+  },
+  trust: { lifetimeSeconds: 3 * DAY, refreshBeforeSeconds: 2 * DAY, checkIntervalSeconds: 60 },
+  keys: { bundleKeyDays: 30, issuerDays: 90, certificateLifetimeSeconds: 3 * DAY, delegationWarningDays: 7 },
+  certificates: { perPaymentLimit: 30_000, cumulativeLimit: 50_000 },
+  enrollment: { codeTtlSeconds: 2 * 3600, maxFailuresPerIp: 10, failureWindowSeconds: 600 },
+  journal: { maxBatch: 500, suspiciousDeclineThreshold: 20, suspiciousDeclineWindowSeconds: 3600 },
+  authorize: { reservationTtlSeconds: 600 },
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables and the config path each one sets. */
+export const ENVIRONMENT: Readonly<Record<string, readonly string[]>> = {
+  TEGATA_DEV: ['dev'],
+  TEGATA_HOST: ['host'],
+  TEGATA_PORT: ['port'],
+  TEGATA_DATA_DIR: ['dataDir'],
+  TEGATA_KEYS_DIR: ['keysDir'],
+  DATABASE_URL: ['databaseUrl'],
+  TEGATA_DB_SCHEMA: ['databaseSchema'],
+  TEGATA_ADMIN_TOKEN: ['adminToken'],
+  TEGATA_LOG_LEVEL: ['logLevel'],
+};
+
+const BOOLEAN_KEYS = new Set(['dev']);
+const NUMBER_KEYS = new Set(['port']);
+
+export interface ConfigSources {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A JSON config file (its path); TEGATA_CONFIG names one when this is absent. */
+  file?: string;
+  /** Command-line flags, highest precedence: config paths (dotted) to values. */
+  overrides?: Readonly<Record<string, unknown>>;
+  /** Relative paths in the file and the environment resolve against this. */
+  cwd?: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** Reads, merges and validates every source; throws ConfigError naming each bad key. */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const cwd = sources.cwd ?? process.cwd();
+  const merged: Json = structuredClone(DEFAULT_CONFIG);
+  const origins = new Map<string, string>();
+  const problems: string[] = [];
+
+  const filePath = sources.file ?? nonEmpty(env.TEGATA_CONFIG);
+  if (filePath !== undefined) {
+    const fromFile = readConfigFile(path.resolve(cwd, filePath), problems);
+    if (fromFile !== undefined) {
+      const label = `${filePath} (config file)`;
+      mergeInto(merged, fromFile, [], (key) => origins.set(key, `${label}: ${key}`));
+    }
+  }
+
+  for (const [name, configPath] of Object.entries(ENVIRONMENT)) {
+    const raw = env[name];
+    if (raw === undefined || (raw === '' && name !== 'TEGATA_ADMIN_TOKEN')) continue;
+    const key = configPath.join('.');
+    setPath(merged, configPath, envValue(key, raw));
+    origins.set(key, `${name} (environment)`);
+  }
+
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    if (value === undefined) continue;
+    setPath(merged, key.split('.'), value);
+    origins.set(key, `--${flagName(key)} (command line)`);
+  }
+
+  for (const key of ['dataDir', 'keysDir']) {
+    const value = merged[key];
+    if (typeof value === 'string' && value !== '') merged[key] = path.resolve(cwd, value);
+  }
+
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(describeIssue(issue, origins));
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
+}
+
+/** Where the key files live: `keysDir`, or `<dataDir>/keys`. */
+export function keysDirectory(config: Config): string {
+  return config.keysDir ?? path.join(config.dataDir, 'keys');
+}
+
+function readConfigFile(file: string, problems: string[]): Json | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`${file} (config file): cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    problems.push(`${file} (config file): is not JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  if (!isObject(value)) {
+    problems.push(`${file} (config file): must hold a JSON object`);
+    return undefined;
+  }
+  return value;
+}
+
+function mergeInto(target: Json, source: Json, prefix: string[], note: (key: string) => void): void {
+  for (const [key, value] of Object.entries(source)) {
+    const here = [...prefix, key];
+    const existing = target[key];
+    if (isObject(value) && isObject(existing)) {
+      mergeInto(existing, value, here, note);
+    } else {
+      target[key] = value;
+      note(here.join('.'));
+    }
+  }
+}
+
+function setPath(target: Json, keys: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (isObject(next)) node = next;
+    else node = node[key] = {};
+  }
+  const last = keys[keys.length - 1];
+  if (last !== undefined) node[last] = value;
+}
+
+function envValue(key: string, raw: string): unknown {
+  if (BOOLEAN_KEYS.has(key)) {
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    return raw; // zod names the variable: expected boolean
+  }
+  if (NUMBER_KEYS.has(key)) return /^[0-9]{1,15}$/.test(raw) ? Number(raw) : raw;
+  return raw;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, origins: ReadonlyMap<string, string>): string {
+  const key = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys
+      .map((unknown) => {
+        const full = key === '' ? unknown : `${key}.${unknown}`;
+        return `${origins.get(full) ?? full}: unknown configuration key`;
+      })
+      .join('\n  ');
+  }
+  const where = origins.get(key) ?? originOfParent(key, origins) ?? key;
+  return `${where}: ${issue.message}`;
+}
+
+function originOfParent(key: string, origins: ReadonlyMap<string, string>): string | undefined {
+  const parts = key.split('.');
+  for (let i = parts.length - 1; i > 0; i--) {
+    const origin = origins.get(parts.slice(0, i).join('.'));
+    if (origin !== undefined) return `${origin} (at ${key})`;
+  }
+  return undefined;
+}
+
+function flagName(key: string): string {
+  return key === 'dataDir' ? 'data' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

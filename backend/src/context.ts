@@ -1,0 +1,22 @@
+import type { Ed25519, TokenVerifier } from '@tegata/protocol';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { Db } from './db/database.js';
+import type { Metrics } from './http/metrics.js';
+import type { Clock } from './runtime/clock.js';
+import type { Random } from './runtime/random.js';
+import type { TrustService } from './trust/trustService.js';
+
+/** What domain code is handed: storage, time, randomness, crypto, logging, configuration. */
+export interface AppContext {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly ed: Ed25519;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly config: Config;
+  readonly trust: TrustService;
+  /** Stage B (PROTOCOL.md §4), with a certificate cache shared by every request. */
+  readonly verifier: TokenVerifier;
+}

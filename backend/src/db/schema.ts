@@ -1,0 +1,280 @@
+/**
+ * The database as Kysely sees it, identical on SQLite and PostgreSQL. Conventions that keep
+ * one set of queries for both: times are integers (`*_at` in Unix milliseconds unless named
+ * `*_s`), money is an integer of minor units (`bigint`), booleans are 0/1 integers, keys and
+ * signatures are base64url text, device ids 16 lowercase hex characters.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface StoresTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface EnrollmentCodesTable {
+  /** SHA-256 (hex) of the normalised code; the code itself is never stored. */
+  code_hash: string;
+  store_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  terminal_id: string | null;
+}
+
+export type TerminalStatus = 'active' | 'revoked';
+
+export interface TerminalsTable {
+  id: string;
+  store_id: string;
+  name: string;
+  public_key: string;
+  status: TerminalStatus;
+  enrolled_at: number;
+  revoked_at: number | null;
+  /** The backend's copy of the terminal's chain ends here (PROTOCOL.md §7). */
+  head_seq: Generated<number>;
+  head_hash: string;
+  head_created_at: number | null;
+  /** Arrival of the latest journal request. */
+  last_journal_at: number | null;
+  /**
+   * Arrival of the latest journal request after which the terminal had nothing left to send
+   * (a batch shorter than the maximum): every later record was created after it.
+   */
+  caught_up_at: number | null;
+  /** Outcomes of this terminal's records are numbered 1, 2, …: the cursor of §8. */
+  outcome_seq: Generated<number>;
+}
+
+/** Trust bundle serials a terminal is known to have held, and since when. */
+export interface TerminalTrustTable {
+  terminal_id: string;
+  serial: number;
+  since: number;
+}
+
+export interface TrustBundlesTable {
+  serial: number;
+  issued_at_s: number;
+  expires_at_s: number;
+  /** SHA-256 of what a rebuild compares (issuers, revocations, policy). */
+  content_hash: string;
+  /** The signed JSON exactly as served (PROTOCOL.md §5). */
+  bundle: string;
+  created_at: number;
+}
+
+export type AccountStatus = 'active' | 'closed';
+
+/** Customer accounts; the account routes (next issue) add their own columns and tables. */
+export interface AccountsTable {
+  id: string;
+  status: AccountStatus;
+  phone: string | null;
+  email: string | null;
+  password_hash: string | null;
+  phone_verified_at: number | null;
+  email_verified_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A customer's wallet; its id is also its ledger account's id. */
+export interface WalletsTable {
+  id: string;
+  account_id: string;
+  currency: number;
+  created_at: number;
+}
+
+export type DeviceStatus = 'active' | 'revoked';
+
+export interface DevicesTable {
+  /** 16 lowercase hex characters, random, assigned at binding. */
+  id: string;
+  account_id: string;
+  wallet_id: string;
+  public_key: string;
+  name: string;
+  status: DeviceStatus;
+  bound_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  /** not_after (seconds) of the newest certificate: a revocation's `until` (§5). */
+  until_s: number | null;
+}
+
+export interface CertificatesTable {
+  id: string;
+  device_id: string;
+  issuer_kid: string;
+  not_before_s: number;
+  not_after_s: number;
+  currency: number;
+  per_payment_limit: number;
+  cumulative_limit: number;
+  /** base64url of the 128 bytes. */
+  certificate: string;
+  issued_at: number;
+}
+
+export type LedgerAccountKind = 'wallet' | 'store' | 'operator_loss' | 'operator_funding';
+
+export interface LedgerAccountsTable {
+  id: string;
+  kind: LedgerAccountKind;
+  /** The wallet's, store's id; null for the operator's accounts. */
+  owner_id: string | null;
+  currency: number;
+  /** Always the sum of the account's entries (a test checks it after every scenario). */
+  balance: number;
+  created_at: number;
+}
+
+export interface LedgerTransactionsTable {
+  id: string;
+  kind: string;
+  record_id: string | null;
+  created_at: number;
+  memo: string | null;
+}
+
+/** One row per account a transaction touches; a transaction's amounts sum to zero. */
+export interface LedgerEntriesTable {
+  transaction_id: string;
+  account_id: string;
+  amount: number;
+  created_at: number;
+}
+
+export type RecordStatus = 'accepted' | 'quarantined';
+
+export interface JournalRecordsTable {
+  id: string;
+  terminal_id: string;
+  store_id: string;
+  seq: number;
+  kind: string;
+  created_at: number;
+  amount: number;
+  currency: number;
+  token: string | null;
+  decision: string;
+  reason: string | null;
+  ref: string | null;
+  trust_serial: number;
+  authorization: string | null;
+  prev_hash: string;
+  hash: string;
+  signature: string;
+  received_at: number;
+  status: RecordStatus;
+  /** Read from the token's certificate (unverified) for fraud analysis. */
+  device_id: string | null;
+}
+
+/** The first use of each (device, counter): a later use is a copy or a clone. */
+export interface TokenUsesTable {
+  device_id: string;
+  counter: number;
+  token: string;
+  terminal_id: string;
+  record_id: string | null;
+  reservation_id: string | null;
+  created_at: number;
+}
+
+export interface SettlementsTable {
+  record_id: string;
+  outcome: string;
+  wallet_id: string | null;
+  device_id: string | null;
+  /** What the wallet paid, what the operator covered, what the store was credited. */
+  from_wallet: number;
+  from_operator: number;
+  to_store: number;
+  /** Refunded so far (payments only). */
+  refunded: number;
+  voided: number;
+  transaction_id: string | null;
+  settled_at: number;
+}
+
+export interface OutcomesTable {
+  terminal_id: string;
+  seq: number;
+  record_id: string;
+  outcome: string;
+  at: number;
+}
+
+export type ReservationStatus = 'active' | 'consumed' | 'released' | 'declined';
+
+export interface ReservationsTable {
+  /** The authorization id a journal record carries. */
+  id: string;
+  terminal_id: string;
+  sale_id: string;
+  token: string | null;
+  device_id: string | null;
+  counter: number | null;
+  wallet_id: string | null;
+  amount: number;
+  currency: number;
+  decision: string;
+  reason: string | null;
+  status: ReservationStatus;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface FlagsTable {
+  id: string;
+  kind: string;
+  terminal_id: string | null;
+  store_id: string | null;
+  device_id: string | null;
+  record_id: string | null;
+  amount: number | null;
+  currency: number | null;
+  /** JSON text with details for the reviewer; never a token, code or key. */
+  detail: string | null;
+  created_at: number;
+  resolved_at: number | null;
+}
+
+/** Fixed-window counters shared by every HTTP node (DESIGN.md: rate limits live in the database). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface Database {
+  stores: StoresTable;
+  enrollment_codes: EnrollmentCodesTable;
+  terminals: TerminalsTable;
+  terminal_trust: TerminalTrustTable;
+  trust_bundles: TrustBundlesTable;
+  accounts: AccountsTable;
+  wallets: WalletsTable;
+  devices: DevicesTable;
+  certificates: CertificatesTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
+  journal_records: JournalRecordsTable;
+  token_uses: TokenUsesTable;
+  settlements: SettlementsTable;
+  outcomes: OutcomesTable;
+  reservations: ReservationsTable;
+  flags: FlagsTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type Terminal = Selectable<TerminalsTable>;
+export type JournalRow = Selectable<JournalRecordsTable>;
+export type NewJournalRow = Insertable<JournalRecordsTable>;
+export type Device = Selectable<DevicesTable>;
+export type Flag = Selectable<FlagsTable>;

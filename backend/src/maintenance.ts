@@ -1,0 +1,18 @@
+/** Periodic housekeeping: release expired reservations, drop old rate-limit windows. */
+import type { AppContext } from './context.js';
+import { releaseExpiredReservations } from './domain/authorize.js';
+import { pruneRateLimits } from './domain/rateLimit.js';
+
+export async function runMaintenance(ctx: AppContext): Promise<void> {
+  const released = await releaseExpiredReservations(ctx);
+  if (released > 0) ctx.logger.info({ released }, 'released expired reservations');
+  await pruneRateLimits(ctx.db, ctx.clock.nowMs());
+}
+
+export function startMaintenance(ctx: AppContext, intervalMs: number): () => void {
+  const timer = setInterval(() => {
+    runMaintenance(ctx).catch((error: unknown) => ctx.logger.error({ err: error }, 'maintenance failed'));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,70 @@
+/**
+ * Dev mode only (404 otherwise), admin token required: stand-ins for the account routes of
+ * the next issue, so demos and tests can create a funded wallet with a bound phone.
+ */
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { createAccount, walletOfAccount } from '../domain/accounts.js';
+import { bindDevice } from '../domain/devices.js';
+import { ProblemError } from '../http/problemError.js';
+import { defineRoute, json, type AnyRoute } from '../http/route.js';
+
+const tags = ['dev'];
+
+export function devRoutes(ctx: AppContext): AnyRoute[] {
+  if (!ctx.config.dev) return [];
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/dev/accounts',
+      operationId: 'devCreateAccount',
+      summary: 'Dev mode only: an account with an empty wallet, without verification',
+      tags,
+      auth: 'admin',
+      responses: { 201: { description: 'Created', schema: z.object({ accountId: z.string(), walletId: z.string() }) } },
+      handler: async () => json(201, await createAccount(ctx)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/dev/accounts/:id/devices',
+      operationId: 'devBindDevice',
+      summary: 'Dev mode only: bind a phone key to the account and issue its certificate',
+      tags,
+      auth: 'admin',
+      params: z.object({ id: z.string().min(1) }),
+      body: z.object({ publicKey: z.string(), name: z.string().min(1).max(100).default('phone') }),
+      responses: {
+        201: {
+          description: 'Bound',
+          schema: z.object({
+            deviceId: z.string(),
+            certificate: z.string(),
+            notBefore: z.number().int(),
+            notAfter: z.number().int(),
+            perPaymentLimit: z.number().int(),
+            cumulativeLimit: z.number().int(),
+          }),
+        },
+      },
+      handler: async ({ params, body }) =>
+        json(201, await bindDevice(ctx, { accountId: params.id, publicKey: body.publicKey, name: body.name })),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/dev/accounts/:id/wallet',
+      operationId: 'devWallet',
+      summary: 'Dev mode only: the wallet balance',
+      tags,
+      auth: 'admin',
+      params: z.object({ id: z.string().min(1) }),
+      responses: {
+        200: { description: 'Wallet', schema: z.object({ walletId: z.string(), balance: z.number().int(), currency: z.number().int() }) },
+      },
+      handler: async ({ params }) => {
+        const wallet = await walletOfAccount(ctx, params.id);
+        if (wallet === undefined) throw ProblemError.of(404, 'account_not_found', 'No such account');
+        return json(200, { walletId: wallet.id, balance: wallet.balance, currency: wallet.currency });
+      },
+    }),
+  ];
+}

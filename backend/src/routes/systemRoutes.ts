@@ -1,0 +1,102 @@
+/** Operations and the unauthenticated clock: /healthz, /readyz, /metrics, /openapi.json, /v1/time. */
+import { z } from 'zod';
+import type { Metrics } from '../http/metrics.js';
+import { ProblemError } from '../http/problemError.js';
+import { defineRoute, json, type AnyRoute } from '../http/route.js';
+import type { Clock } from '../runtime/clock.js';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves to null when ready, else a short reason (no secrets). */
+  check(): Promise<string | null>;
+}
+
+export interface SystemRouteDeps {
+  clock: Clock;
+  metrics: Metrics;
+  readiness: readonly ReadinessCheck[];
+  /** The document is built lazily, once, from every route (including these). */
+  openApiDocument(): unknown;
+}
+
+const checkResult = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });
+
+export function systemRoutes(deps: SystemRouteDeps): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/healthz',
+      operationId: 'health',
+      summary: 'Liveness: the process answers',
+      tags: ['operations'],
+      auth: 'none',
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+      handler: () => Promise.resolve(json(200, { status: 'ok' })),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/readyz',
+      operationId: 'ready',
+      summary: 'Readiness: database reachable, a current trust bundle signed',
+      tags: ['operations'],
+      auth: 'none',
+      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), checks: z.array(checkResult) }) } },
+      problems: ['not_ready'],
+      handler: async () => {
+        const checks = await Promise.all(
+          deps.readiness.map(async (readiness) => {
+            const name = readiness.name;
+            let detail: string | null;
+            try {
+              detail = await readiness.check();
+            } catch (error) {
+              detail = error instanceof Error ? error.message : 'failed';
+            }
+            return detail === null ? { name, ok: true } : { name, ok: false, detail };
+          }),
+        );
+        if (checks.some((c) => !c.ok)) {
+          throw ProblemError.of(503, 'not_ready', 'Not ready', {
+            detail: checks.filter((c) => !c.ok).map((c) => c.name).join(', '),
+            extensions: { checks },
+          });
+        }
+        return json(200, { status: 'ready', checks });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      tags: ['operations'],
+      auth: 'none',
+      responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain; version=0.0.4' } },
+      handler: async () => ({
+        status: 200,
+        body: await deps.metrics.registry.metrics(),
+        contentType: deps.metrics.registry.contentType,
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This API, as OpenAPI 3.1 generated from the route schemas',
+      tags: ['operations'],
+      auth: 'none',
+      responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
+      handler: () => Promise.resolve(json(200, deps.openApiDocument())),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/time',
+      operationId: 'time',
+      summary: 'Server clock, for terminals to measure their offset (PROTOCOL.md §4)',
+      tags: ['terminal'],
+      auth: 'none',
+      responses: { 200: { description: 'Unix milliseconds', schema: z.object({ now: z.number().int() }) } },
+      handler: () => Promise.resolve(json(200, { now: deps.clock.nowMs() })),
+    }),
+  ];
+}
