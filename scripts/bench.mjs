@@ -21,7 +21,7 @@ for (const workspace of workspaces) {
 }
 
 const format = (row) =>
-  row.unit === 'ratio' || row.unit === 'ms' ? row.value.toFixed(2) : Math.round(row.value).toLocaleString('en-US');
+  row.unit === 'ratio' || row.unit === 'ms' || row.unit === 's' ? row.value.toFixed(2) : Math.round(row.value).toLocaleString('en-US');
 const table = [
   ['package', 'benchmark', 'result', 'unit', 'target'],
   ...rows.map((row) => [row.package, row.name, format(row), row.unit, row.target ?? '']),

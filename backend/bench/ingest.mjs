@@ -161,11 +161,10 @@ if (pgUrl) {
   }
 }
 const verify = rawVerifyRate();
-console.log(`\nJournal ingestion + settlement, ${RECORDS} approved payments in batches of ${BATCH} (one process, loopback HTTP)`);
-console.log(`raw Ed25519 verifications: ${Math.round(verify).toLocaleString('en')}/s (each record costs 2: record + token)\n`);
-console.log('| database   | records/s | ratio to raw verify rate | target ≥ 2,000/s |');
-console.log('|------------|-----------|--------------------------|------------------|');
+// JSON rows for scripts/bench.mjs, which prints one table for every package.
+const row = (name, value, unit, target) => console.log(JSON.stringify({ package: 'backend', name, value, unit, ...(target ? { target } : {}) }));
+row('raw Ed25519 verify (each record costs 2: record + token)', verify, 'ops/s');
 for (const r of results) {
-  const ok = r.perSecond >= 2000 ? 'yes' : 'NO';
-  console.log(`| ${r.label.padEnd(10)} | ${Math.round(r.perSecond).toLocaleString('en').padStart(9)} | ${(r.perSecond / verify).toFixed(3).padStart(24)} | ${ok.padStart(16)} |`);
+  row(`journal ingestion + settlement, ${r.label} (batches of ${BATCH})`, r.perSecond, 'records/s', '≥ 2,000');
+  row(`  ratio to raw verify rate, ${r.label}`, r.perSecond / verify, 'ratio');
 }
