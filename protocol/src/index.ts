@@ -22,3 +22,4 @@ export * from './trust/acceptTrustBundle.js';
 export * from './token/deviceKeysFile.js';
 export * from './requests/signedRequest.js';
 export * from './journal/journalRecord.js';
+export * from './journal/uuidv7.js';

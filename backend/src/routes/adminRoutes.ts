@@ -9,7 +9,7 @@ import { listFlags, resolveFlag } from '../domain/flags.js';
 import { ProblemError } from '../http/problemError.js';
 import { listTerminals, revokeTerminal } from '../domain/terminals.js';
 import { defineRoute, json, type AnyRoute } from '../http/route.js';
-import { rootFingerprint } from '../keys/fingerprint.js';
+import { rootFingerprint } from '@tegata/protocol';
 import { rotateIssuer } from '../keys/keyCommands.js';
 import { nowSeconds } from '../runtime/clock.js';
 

@@ -1,3 +1,4 @@
+import { uuidv7 as protocolUuidv7 } from '@tegata/protocol';
 import type { Clock } from './clock.js';
 import type { Random } from './random.js';
 
@@ -27,17 +28,5 @@ export function newId(prefix: string, random: Random): string {
 
 /** A lowercase UUIDv7 (RFC 9562): time-ordered, so indexes stay append-mostly. */
 export function uuidv7(clock: Clock, random: Random): string {
-  const bytes = random.bytes(16);
-  const ms = clock.nowMs();
-  const high = Math.floor(ms / 2 ** 16);
-  bytes[0] = (high >>> 24) & 0xff;
-  bytes[1] = (high >>> 16) & 0xff;
-  bytes[2] = (high >>> 8) & 0xff;
-  bytes[3] = high & 0xff;
-  bytes[4] = (ms >>> 8) & 0xff;
-  bytes[5] = ms & 0xff;
-  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return protocolUuidv7(clock.nowMs(), (length) => random.bytes(length));
 }

@@ -1,5 +1,4 @@
-import { sealRecord, type Ed25519, type JournalRecord } from '@tegata/protocol';
-import { uuidv7 } from '../../shared/ids/uuidv7.js';
+import { sealRecord, type Ed25519, type JournalRecord, uuidv7 } from '@tegata/protocol';
 import type { TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';
 

@@ -9,6 +9,7 @@ import {
   type JournalRecord,
   type TokenVerification,
   type TokenVerifier,
+  uuidv7,
 } from '@tegata/protocol';
 import type {
   ApiError,
@@ -26,7 +27,6 @@ import type {
   TerminalStatus,
 } from '../../shared/contracts/terminalApi.js';
 import type { ClockReading, RegisterClock, TimeSources } from '../../shared/clock/registerClock.js';
-import { uuidv7 } from '../../shared/ids/uuidv7.js';
 import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, sealRecord, type JournalRecord, type SignedTrustBundle, type UnsignedJournalRecord } from '@tegata/protocol';
+import { GENESIS_HASH, sealRecord, type JournalRecord, type SignedTrustBundle, type UnsignedJournalRecord, uuidv7 } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
-import { uuidv7 } from '../../shared/ids/uuidv7.js';
 import { tempDataDir } from '../../../test/helpers/tempDataDir.js';
 import { openDatabase, type Sqlite } from './openDatabase.js';
 import { migrate } from './migrate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, parseJournalRecord } from '@tegata/protocol';
+import { GENESIS_HASH, parseJournalRecord } from './journalRecord.js';
 import { seededRandom } from '@tegata/hardware-mocks';
 import { uuidv7 } from './uuidv7.js';
 
