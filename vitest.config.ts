@@ -14,7 +14,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['{protocol,terminal,backend,hardware-mocks}/{src,test}/**/*.test.ts', 'eslint/**/*.test.js'],
+    include: ['{protocol,terminal,backend,hardware-mocks}/{src,test}/**/*.test.ts', 'test/**/*.test.ts', 'eslint/**/*.test.js'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
   },
