@@ -130,4 +130,37 @@ describe('a register enrolled with a real backend', () => {
       await backend.stop();
     }
   }, 120_000);
+
+  it('enrolls through the local API in two steps, pinning the root key only after the fingerprint is confirmed', async () => {
+    const backend = await startBackend(join(temp.path, 'backend-api'));
+    const dataDir = join(temp.path, 'register-api');
+    try {
+      const { store, enrollment, phone } = await customerAndStore(backend);
+      const serve = await startServe(dataDir);
+      try {
+        expect(await serve.call('status')).toMatchObject({ ok: true, value: { terminalId: null } });
+        expect(await serve.call('startSale', { amount: 100, currency: 392 })).toMatchObject({ ok: false, error: { code: 'not_enrolled' } });
+
+        const first = await serve.call<{ fingerprint: string }>('enroll', { backendUrl: backend.url, code: enrollment.code, name: 'till 7' });
+        expect(first).toEqual({ ok: true, value: { fingerprint: enrollment.rootFingerprint } });
+        expect(await serve.call('confirmEnrollment', { fingerprint: 'ffff 0000' })).toMatchObject({ ok: false, error: { code: 'enrollment_failed' } });
+        expect(existsSync(join(dataDir, 'terminal-key.json'))).toBe(false);
+
+        const code = await backend.admin<{ code: string }>('POST', `/v1/admin/stores/${store.id}/enrollment-codes`);
+        expect(await serve.call('enroll', { backendUrl: backend.url, code: code.code })).toMatchObject({ ok: true });
+        expect(await serve.call('confirmEnrollment', { fingerprint: enrollment.rootFingerprint.toUpperCase() })).toMatchObject({ ok: true, value: { storeId: store.id } });
+
+        await serve.waitForEvent((event) => event.type === 'status_changed' && event.status.online);
+        expect(await serve.call('startSale', { amount: 100, currency: 392 })).toMatchObject({ ok: true });
+        expect(await serve.call('submitScan', { text: phone.mint(), source: 'replay', deviceId: 'e2e' })).toMatchObject({
+          ok: true,
+          value: { record: { decision: 'approved', mode: 'online' } },
+        });
+      } finally {
+        await serve.stop();
+      }
+    } finally {
+      await backend.stop();
+    }
+  }, 120_000);
 });

@@ -26,6 +26,8 @@ export const API_ERROR_STATUS: Readonly<Record<ApiError['code'], number>> = {
   refund_too_large: 409,
   already_voided: 409,
   not_enrolled: 409,
+  already_enrolled: 409,
+  enrollment_failed: 502,
   busy: 503,
   timeout: 504,
   internal: 500,

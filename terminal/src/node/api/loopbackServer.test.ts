@@ -16,6 +16,7 @@ import type {
   TerminalMethod,
   TerminalStatus,
 } from '../../shared/contracts/terminalApi.js';
+import { terminalApi } from '../../shared/contracts/terminalApi.js';
 import { startLoopbackServer, type LoopbackServer, type LoopbackServerOptions } from './loopbackServer.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -56,6 +57,9 @@ const defaultAnswers: Answers = {
   removeScanner: () => ({ ok: true, value: { removed: false } }),
   testScanner: () => ({ ok: false, error: { code: 'timeout', message: 'nothing read' } }),
   syncNow: () => ({ ok: false, error: { code: 'not_enrolled', message: 'no backend' } }),
+  enroll: () => ({ ok: false, error: { code: 'already_enrolled', message: 'enrolled' } }),
+  confirmEnrollment: () => ({ ok: false, error: { code: 'already_enrolled', message: 'enrolled' } }),
+  cancelEnrollment: () => ({ ok: true, value: { cancelled: false } }),
 };
 
 interface Call {
@@ -73,20 +77,8 @@ function fakeApi(overrides: Partial<Answers>): { api: TerminalApi; calls: Call[]
       // Runs inside the promise so a throwing answer behaves like a failing async handler.
       return new Promise((resolve) => resolve(answers[method](input)));
     };
-  const api: TerminalApi = {
-    status: wrap('status'),
-    startSale: wrap('startSale'),
-    cancelSale: wrap('cancelSale'),
-    submitScan: wrap('submitScan'),
-    refund: wrap('refund'),
-    voidPayment: wrap('voidPayment'),
-    history: wrap('history'),
-    listScanners: wrap('listScanners'),
-    configureScanner: wrap('configureScanner'),
-    removeScanner: wrap('removeScanner'),
-    testScanner: wrap('testScanner'),
-    syncNow: wrap('syncNow'),
-  };
+  // Every method of the contract, so a new one cannot be forgotten here.
+  const api = Object.fromEntries((Object.keys(terminalApi) as TerminalMethod[]).map((method) => [method, wrap(method)])) as unknown as TerminalApi;
   return { api, calls };
 }
 

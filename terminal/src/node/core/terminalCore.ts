@@ -216,6 +216,18 @@ export class TerminalCore implements TerminalHandlers {
     return moved;
   }
 
+  enroll(): Promise<ApiResult<{ fingerprint: string }>> {
+    return fail('already_enrolled', `This register is already enrolled as ${this.#identity.terminalId}.`);
+  }
+
+  confirmEnrollment(): Promise<ApiResult<{ terminalId: string; storeId: string; trustSerial: number }>> {
+    return fail('already_enrolled', `This register is already enrolled as ${this.#identity.terminalId}.`);
+  }
+
+  cancelEnrollment(): Promise<ApiResult<{ cancelled: boolean }>> {
+    return ok({ cancelled: false });
+  }
+
   syncNow(): Promise<ApiResult<SyncReport>> {
     if (this.#sync === undefined) return fail('not_enrolled', 'This register is not connected to a backend, so there is nothing to sync with.');
     return this.#sync.syncNow().then((report) => ({ ok: true, value: report }));

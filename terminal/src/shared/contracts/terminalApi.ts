@@ -68,6 +68,23 @@ export const terminalApi = {
    * The technician's test: the next read from that scanner is shown with its exact bytes and
    * what the pipeline made of it, and never reaches a sale or the journal.
    */
+  /**
+   * Enrollment, step 1 (technician): the register makes its key, redeems the code at the backend
+   * and shows the root key's fingerprint; nothing is pinned until step 2 confirms it.
+   */
+  enroll: {
+    mutates: true,
+    input: z
+      .object({
+        backendUrl: z.string().url().refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
+        code: z.string().min(1).max(64),
+        name: z.string().trim().min(1).max(100).default('register'),
+      })
+      .strict(),
+  },
+  /** Enrollment, step 2: the fingerprint as the admin console shows it. */
+  confirmEnrollment: { mutates: true, input: z.object({ fingerprint: z.string().min(1).max(200) }).strict() },
+  cancelEnrollment: { mutates: true, input: z.object({}).strict() },
   /** The cashier's "Sync now". */
   syncNow: { mutates: true, input: z.object({}).strict() },
   testScanner: {
@@ -160,6 +177,9 @@ export interface TerminalApiOutputs {
   removeScanner: { removed: boolean };
   testScanner: ScannerTestResult;
   syncNow: SyncReport;
+  enroll: { fingerprint: string };
+  confirmEnrollment: { terminalId: string; storeId: string; trustSerial: number };
+  cancelEnrollment: { cancelled: boolean };
 }
 
 /** What one sync round did. */
@@ -207,6 +227,8 @@ export interface ApiError {
     | 'refund_too_large'
     | 'already_voided'
     | 'not_enrolled'
+    | 'already_enrolled'
+    | 'enrollment_failed'
     | 'busy'
     | 'timeout'
     | 'internal';
