@@ -8,7 +8,7 @@ import { fromBase64url, toBase64url, verifyChain, type JournalRecord } from '@te
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { seededRandom, startFaultProxy, type SteadyFaultMode } from '@tegata/hardware-mocks';
 import { tempDataDir } from '../helpers/tempDataDir.js';
-import { startBackend } from '../helpers/backendProcess.js';
+import { BACKEND_DATABASES, startBackend } from '../helpers/backendProcess.js';
 import { boundPhone } from '../helpers/syncWorld.js';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
@@ -51,19 +51,19 @@ function runChild(args: string[], killAfterMs: number | null): Promise<{ lines: 
   });
 }
 
-describe('sync soak: faults on the network and kill -9 on the register', () => {
+describe.each(BACKEND_DATABASES)('sync soak on %s: faults on the network and kill -9 on the register', (database) => {
   it(`${SALES} sales from several phones reach the backend exactly once`, async () => {
-    const backendDir = join(temp.path, 'backend');
-    const backend = await startBackend(backendDir);
+    const backendDir = join(temp.path, `backend-${database}`);
+    const backend = await startBackend(backendDir, {}, database);
     const url = new URL(backend.url);
     const proxy = await startFaultProxy({ target: { host: url.hostname, port: Number(url.port) } });
     try {
       const store = await backend.admin<{ id: string }>('POST', '/v1/admin/stores', { name: 'Soak' });
       const code = await backend.admin<{ code: string; rootFingerprint: string }>('POST', `/v1/admin/stores/${store.id}/enrollment-codes`);
       const phones = await Promise.all([0, 1, 2, 3, 4].map(() => boundPhone(backend, 1_000_000)));
-      const phonesFile = join(temp.path, 'phones.json');
+      const phonesFile = join(temp.path, `phones-${database}.json`);
       writeFileSync(phonesFile, JSON.stringify(phones.map((p) => ({ deviceSeed: toBase64url(p.deviceSeed), certificate: toBase64url(p.certificate) }))));
-      const dataDir = join(temp.path, 'register');
+      const dataDir = join(temp.path, `register-${database}`);
       await promisify(execFile)(process.execPath, [terminalBin, 'enroll', '--data', dataDir, '--backend', proxy.url, '--code', code.code, '--fingerprint', code.rootFingerprint]);
 
       const random = seededRandom('sync soak');
@@ -108,29 +108,25 @@ describe('sync soak: faults on the network and kill -9 on the register', () => {
       for (const sale of reported) expect(byId.get(sale.id), `sale ${sale.i}`).toMatchObject({ decision: sale.decision, seq: sale.seq });
 
       // The backend: the same records, each once, and every wallet equal to its ledger.
-      const remote = new Database(join(backendDir, 'tegata.sqlite'), { readonly: true });
-      try {
-        const stored = remote.prepare('SELECT id, seq, hash FROM journal_records WHERE terminal_id = ? ORDER BY seq').all(terminalId.terminalId) as { id: string; seq: number; hash: string }[];
-        expect(stored.map((row) => [row.seq, row.id, row.hash])).toEqual(records.map((record) => [record.seq, record.id, record.hash]));
-        const approvedIds = records.filter((record) => record.decision === 'approved').map((record) => record.id);
-        const settled = remote.prepare("SELECT record_id, outcome FROM settlements").all() as { record_id: string; outcome: string }[];
-        const settlement = new Map(settled.map((row) => [row.record_id, row.outcome]));
-        expect(approvedIds.filter((id) => settlement.get(id) !== 'settled')).toEqual([]);
-        const mismatched = remote
-          .prepare(
-            `SELECT a.id, a.balance, COALESCE(SUM(e.amount), 0) AS total FROM ledger_accounts a
-             LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id HAVING a.balance != total`,
-          )
-          .all();
-        expect(mismatched).toEqual([]);
-        // Declines only for the register's own limits while the network is bad, or a scan
-        // repeated after a kill; never a bad signature, never a lost or corrupt token.
-        const reasons = new Set(records.filter((record) => record.decision === 'declined').map((record) => record.reason));
-        expect([...reasons].filter((reason) => !['terminal_store_full', 'over_offline_total', 'replayed'].includes(reason ?? ''))).toEqual([]);
-        expect(approvedIds.length).toBeGreaterThan(SALES / 4);
-      } finally {
-        remote.close();
-      }
+      const stored = await backend.query<{ id: string; seq: number; hash: string }>(
+        'SELECT id, seq, hash FROM journal_records WHERE terminal_id = ? ORDER BY seq',
+        [terminalId.terminalId],
+      );
+      expect(stored.map((row) => [Number(row.seq), row.id, row.hash])).toEqual(records.map((record) => [record.seq, record.id, record.hash]));
+      const approvedIds = records.filter((record) => record.decision === 'approved').map((record) => record.id);
+      const settled = await backend.query<{ record_id: string; outcome: string }>('SELECT record_id, outcome FROM settlements');
+      const settlement = new Map(settled.map((row) => [row.record_id, row.outcome]));
+      expect(approvedIds.filter((id) => settlement.get(id) !== 'settled')).toEqual([]);
+      const mismatched = await backend.query(
+        `SELECT a.id, a.balance, COALESCE(SUM(e.amount), 0) AS total FROM ledger_accounts a
+         LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.balance HAVING a.balance != COALESCE(SUM(e.amount), 0)`,
+      );
+      expect(mismatched).toEqual([]);
+      // Declines only for the register's own limits while the network is bad, or a scan
+      // repeated after a kill; never a bad signature, never a lost or corrupt token.
+      const reasons = new Set(records.filter((record) => record.decision === 'declined').map((record) => record.reason));
+      expect([...reasons].filter((reason) => !['terminal_store_full', 'over_offline_total', 'replayed'].includes(reason ?? ''))).toEqual([]);
+      expect(approvedIds.length).toBeGreaterThan(SALES / 4);
     } finally {
       await proxy.close();
       await backend.stop();
