@@ -14,13 +14,7 @@ import { createOfflineWallet, startFaultProxy } from '@tegata/hardware-mocks';
 import { createBackend } from '../../backend/src/backend.js';
 import { DEFAULT_CONFIG } from '../../backend/src/config/config.js';
 import { enrollTerminal } from '../../terminal/src/node/enroll/enrollTerminal.js';
-import { readAckedHead, readIdentity } from '../../terminal/src/node/identity/terminalIdentity.js';
-import { migrate } from '../../terminal/src/node/store/migrate.js';
-import { openDatabase } from '../../terminal/src/node/store/openDatabase.js';
-import { TerminalStore } from '../../terminal/src/node/store/terminalStore.js';
-import { TerminalCore } from '../../terminal/src/node/core/terminalCore.js';
-import { BackendClient } from '../../terminal/src/node/sync/backendClient.js';
-import { SyncEngine } from '../../terminal/src/node/sync/syncEngine.js';
+import { openCore } from '../../terminal/src/node/core/openCore.js';
 
 const HOUR = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'tegata-72h-'));
@@ -77,24 +71,9 @@ describe('the backend is down for 72 hours', () => {
       const dataDir = join(dir, 'register');
       await enrollTerminal({ dataDir, backendUrl: proxy.url, code: code.code, name: '72h', ed25519: nodeEd25519, logger: silent, confirmFingerprint: () => Promise.resolve(true) });
 
-      const identity = readIdentity(dataDir, nodeEd25519)!;
-      const db = openDatabase(join(dataDir, 'terminal.db'));
-      migrate(db);
-      const terminalStore = new TerminalStore(db, identity.terminalId);
       const time = { wallMs: () => now, monotonicMs: () => now - start };
-      let engine: SyncEngine | null = null;
-      const core = new TerminalCore({
-        store: terminalStore,
-        identity,
-        ed25519: nodeEd25519,
-        time,
-        random: (length) => new Uint8Array(randomBytes(length)),
-        logger: silent,
-        ackedHead: readAckedHead(dataDir),
-        authorizer: { isOnline: () => engine?.isOnline() ?? false, authorize: (request) => engine!.authorize(request) },
-      });
-      const client = new BackendClient({ baseUrl: proxy.url, ed25519: nodeEd25519, nowMs: () => core.nowMs(), credentials: identity });
-      engine = new SyncEngine({ core, store: terminalStore, client, dataDir, logger: silent, time, random: () => 0.5 });
+      const { core, db, sync: engine, close } = openCore({ dataDir, logger: silent, time, jitter: () => 0.5 });
+      if (engine === null) throw new Error('an enrolled register has a sync engine');
       expect(await engine.syncNow()).toMatchObject({ ok: true });
 
       const sell = async (amount: number): Promise<{ decision: string; reason: string | null; mode: string | null }> => {
@@ -145,7 +124,7 @@ describe('the backend is down for 72 hours', () => {
       expect(await engine.syncNow()).toMatchObject({ ok: true, acknowledgedSeq: 648, rejected: [] });
       expect(await sell(10)).toMatchObject({ decision: 'approved', mode: 'online' });
       await engine.stop();
-      db.close();
+      close();
     } finally {
       await proxy.close();
       await backend.close();

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { nodeEd25519 } from '@tegata/protocol/node';
 import { seededRandom } from '@tegata/hardware-mocks';
 import fixtureKeys from '../../../fixtures/keys/TEST-ONLY-keys.json' with { type: 'json' };
 import { tempDataDir } from '../helpers/tempDataDir.js';
+import { runKillableChild } from '../helpers/killableChild.js';
 import { devSetupDataDir } from '../helpers/serveProcess.js';
 
 /** Kills in the default run; the slow suite (`npm run test:slow`) sets TEGATA_CRASH_KILLS=200. */
@@ -24,35 +24,6 @@ interface Reported {
   reason: string | null;
 }
 
-/** Runs the child; kills it with SIGKILL `killAfterMs` after it is ready (null: let it finish). */
-function runChild(dataDir: string, start: number, count: number, killAfterMs: number | null): Promise<{ reported: Reported[]; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, dataDir, String(start), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const reported: Reported[] = [];
-    let buffer = '';
-    let stderr = '';
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let newline = buffer.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line === 'ready' && killAfterMs !== null) {
-          setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-        } else if (line.startsWith('{')) {
-          reported.push(JSON.parse(line) as Reported);
-        }
-        newline = buffer.indexOf('\n');
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ reported, killed: signal === 'SIGKILL' });
-      else reject(new Error(`crash child failed (${String(code)}): ${stderr}`));
-    });
-  });
-}
-
 describe('kill -9 at random points', () => {
   it(`loses and duplicates nothing across ${KILLS} kills`, async () => {
     const dataDir = join(temp.path, 'register');
@@ -63,15 +34,15 @@ describe('kill -9 at random points', () => {
     let next = 1;
     let kills = 0;
     for (let round = 0; round < KILLS; round++) {
-      const run = await runChild(dataDir, next, 1000, random.int(40));
+      const run = await runKillableChild<Reported>(child, [dataDir, String(next), '1000'], random.int(40));
       if (run.killed) kills++;
-      reported.push(...run.reported);
+      reported.push(...run.lines);
       // Resume at the last reported index: a sale committed but not reported is scanned again
       // with the same counter, so the register must say `replayed`, not approve it twice.
-      next = (run.reported.at(-1)?.i ?? next - 1) + 1;
+      next = (run.lines.at(-1)?.i ?? next - 1) + 1;
     }
-    const final = await runChild(dataDir, next, 20, null);
-    reported.push(...final.reported);
+    const final = await runKillableChild<Reported>(child, [dataDir, String(next), '20'], null);
+    reported.push(...final.lines);
     expect(kills).toBeGreaterThanOrEqual(Math.floor(KILLS * 0.8));
 
     const db = new Database(join(dataDir, 'terminal.db'), { readonly: true });

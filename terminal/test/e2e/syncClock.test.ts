@@ -1,16 +1,9 @@
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { enrollTerminal } from '../../src/node/enroll/enrollTerminal.js';
-import { readAckedHead, readIdentity } from '../../src/node/identity/terminalIdentity.js';
-import { migrate } from '../../src/node/store/migrate.js';
-import { openDatabase } from '../../src/node/store/openDatabase.js';
-import { TerminalStore } from '../../src/node/store/terminalStore.js';
-import { TerminalCore } from '../../src/node/core/terminalCore.js';
-import { BackendClient } from '../../src/node/sync/backendClient.js';
-import { SyncEngine } from '../../src/node/sync/syncEngine.js';
+import { openCore } from '../../src/node/core/openCore.js';
 import { tempDataDir } from '../helpers/tempDataDir.js';
 import { startBackend } from '../helpers/backendProcess.js';
 import { boundPhone } from '../helpers/syncWorld.js';
@@ -39,25 +32,12 @@ describe('a register whose clock is 10 minutes slow', () => {
       });
 
       // The register comes up with a clock 10 minutes slow and no measurement of it.
-      const db = openDatabase(join(dataDir, 'terminal.db'));
-      migrate(db);
-      const terminalStore = new TerminalStore(db, readIdentity(dataDir, nodeEd25519)!.terminalId);
-      terminalStore.transaction(() => terminalStore.updateSyncState({ clockOffsetMs: null, clockMeasuredAt: null }));
-      const identity = readIdentity(dataDir, nodeEd25519)!;
+      const unmeasure = openCore({ dataDir, logger: silent });
+      unmeasure.store.transaction(() => unmeasure.store.updateSyncState({ clockOffsetMs: null, clockMeasuredAt: null }));
+      unmeasure.close();
       const time = { wallMs: () => Date.now() - TEN_MINUTES, monotonicMs: () => performance.now() };
-      let engine: SyncEngine | null = null;
-      const core = new TerminalCore({
-        store: terminalStore,
-        identity,
-        ed25519: nodeEd25519,
-        time,
-        random: (length) => new Uint8Array(randomBytes(length)),
-        logger: silent,
-        ackedHead: readAckedHead(dataDir),
-        authorizer: { isOnline: () => engine?.isOnline() ?? false, authorize: (request) => engine!.authorize(request) },
-      });
-      const client = new BackendClient({ baseUrl: backend.url, ed25519: nodeEd25519, nowMs: () => core.nowMs(), credentials: identity });
-      engine = new SyncEngine({ core, store: terminalStore, client, dataDir, logger: silent, time, random: () => 0.5 });
+      const { core, sync: engine, close } = openCore({ dataDir, logger: silent, time, jitter: () => 0.5 });
+      if (engine === null) throw new Error('an enrolled register has a sync engine');
 
       const before = await core.status();
       expect(before.ok && before.value.closedGates).toContain('clock_untrusted');
@@ -82,7 +62,7 @@ describe('a register whose clock is 10 minutes slow', () => {
       expect(Math.abs(createdAt - Date.now())).toBeLessThan(5_000);
       expect(await engine.syncNow()).toMatchObject({ ok: true, acknowledgedSeq: 2, rejected: [] });
       await engine.stop();
-      db.close();
+      close();
     } finally {
       await backend.stop();
     }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { fromBase64url, toBase64url, verifyChain, type JournalRecord } from '@te
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { seededRandom, startFaultProxy, type SteadyFaultMode } from '@tegata/hardware-mocks';
 import { tempDataDir } from '../helpers/tempDataDir.js';
+import { runKillableChild } from '../helpers/killableChild.js';
 import { BACKEND_DATABASES, startBackend } from '../helpers/backendProcess.js';
 import { boundPhone } from '../helpers/syncWorld.js';
 import { promisify } from 'node:util';
@@ -26,29 +26,6 @@ interface Reported {
   seq: number;
   decision: 'approved' | 'declined';
   reason: string | null;
-}
-
-function runChild(args: string[], killAfterMs: number | null): Promise<{ lines: Record<string, unknown>[]; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: Record<string, unknown>[] = [];
-    let buffer = '';
-    let stderr = '';
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line === 'ready' && killAfterMs !== null) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-        else if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ lines, killed: signal === 'SIGKILL' });
-      else reject(new Error(`soak child failed (${String(code)}): ${stderr}`));
-    });
-  });
 }
 
 describe.each(BACKEND_DATABASES)('sync soak on %s: faults on the network and kill -9 on the register', (database) => {
@@ -81,14 +58,14 @@ describe.each(BACKEND_DATABASES)('sync soak on %s: faults on the network and kil
       while (next < SALES) {
         proxy.setMode(random.pick(modes), { dropExisting: true });
         const end = Math.min(SALES, next + 20 + random.int(60));
-        const run = await runChild([dataDir, phonesFile, String(next), String(end)], random.float() < 0.7 ? random.int(60) : null);
+        const run = await runKillableChild<Reported>(child, [dataDir, phonesFile, String(next), String(end)], random.float() < 0.7 ? random.int(60) : null);
         if (run.killed) kills++;
-        const sales = run.lines as unknown as Reported[];
+        const sales = run.lines;
         reported.push(...sales);
         next = (sales.at(-1)?.i ?? next - 1) + 1;
       }
       proxy.setMode({ kind: 'pass' }, { dropExisting: true });
-      const drained = await runChild([dataDir, phonesFile, 'drain'], null);
+      const drained = await runKillableChild<Record<string, unknown>>(child, [dataDir, phonesFile, 'drain'], null);
       expect(drained.lines.at(-1)).toEqual({ drained: true, pending: 0 });
       expect(kills).toBeGreaterThan(0);
 

@@ -9,6 +9,7 @@ import { openDatabase, type Sqlite } from '../store/openDatabase.js';
 import { TerminalStore } from '../store/terminalStore.js';
 import { BackendClient } from '../sync/backendClient.js';
 import { SyncEngine } from '../sync/syncEngine.js';
+import type { TimeSources } from '../../shared/clock/registerClock.js';
 import { TerminalCore, type Logger, type ScannerHost } from './terminalCore.js';
 
 export const DATABASE_FILE = 'terminal.db';
@@ -29,7 +30,7 @@ export interface OpenedCore {
   store: TerminalStore;
   /** Present when the register is enrolled with a backend; not started yet. */
   sync: SyncEngine | null;
-  close(): void;
+  close: () => void;
 }
 
 /** Where the backend is, stored at enrollment. */
@@ -44,6 +45,10 @@ export function openCore(options: {
   /** Overrides the stored backend URL (tests, a proxy in front of the backend). */
   backendUrl?: string;
   onSyncProgress?: (progress: { acknowledgedSeq: number; pending: number }) => void;
+  /** The clocks (default: the system's); tests inject one to let hours pass in a moment. */
+  time?: TimeSources;
+  /** Backoff jitter in [0, 1) (default Math.random). */
+  jitter?: () => number;
 }): OpenedCore {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const identity = readIdentity(options.dataDir, nodeEd25519);
@@ -52,7 +57,7 @@ export function openCore(options: {
   try {
     migrate(db);
     const store = new TerminalStore(db, identity.terminalId);
-    const time = { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
+    const time = options.time ?? { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
     const backendUrl = options.backendUrl ?? store.config(BACKEND_URL_KEY);
     // The engine needs the core and the core asks the engine; it is wired once both exist.
     let sync: SyncEngine | null = null;
@@ -90,7 +95,7 @@ export function openCore(options: {
         dataDir: options.dataDir,
         logger: options.logger,
         time,
-        random: Math.random,
+        random: options.jitter ?? Math.random,
         ...(options.onSyncProgress === undefined ? {} : { onProgress: options.onSyncProgress }),
       });
     }
