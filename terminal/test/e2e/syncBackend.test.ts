@@ -76,6 +76,8 @@ describe('a register enrolled with a real backend', () => {
           if (outcome === null) await new Promise((resolve) => setTimeout(resolve, 100));
         }
         expect(outcome).toBe('settled');
+        const settledView = await serve.call<HistoryPage>('history', { limit: 1 });
+        expect(settledView.ok && settledView.value.records[0]?.outcomeText).toBe('Paid: the money reached the store.');
       } finally {
         await serve.stop();
       }

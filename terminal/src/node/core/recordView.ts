@@ -1,5 +1,6 @@
 import { decodeTokenText, toHex } from '@tegata/protocol';
 import type { RecordView, ScannerTestResult } from '../../shared/contracts/terminalApi.js';
+import { outcomeText } from '../../shared/outcomeText.js';
 import type { ScanEvent } from '../../shared/scan/scanEvent.js';
 import type { PipelineResult } from '../../shared/scan/scanPipeline.js';
 import type { StoredRecord } from '../store/terminalStore.js';
@@ -31,6 +32,7 @@ export function toRecordView(record: StoredRecord): RecordView {
     deviceShort: record.deviceId === null ? null : record.deviceId.slice(0, 8),
     mode: record.mode,
     outcome: record.outcome,
+    outcomeText: record.outcome === null ? null : outcomeText(record.outcome),
     synced: record.acked,
   };
 }

@@ -122,8 +122,10 @@ export interface RecordView {
   /** First 8 hex characters of the device id, when the scan decoded. */
   deviceShort: string | null;
   mode: 'online' | 'offline' | null;
-  /** Settlement outcome from the backend once known (sync issue). */
+  /** Settlement outcome code from the backend once known (PROTOCOL.md §8). */
   outcome: string | null;
+  /** The outcome in plain words (`shared/outcomeText.ts`). */
+  outcomeText: string | null;
   /** True once the backend acknowledged the record. */
   synced: boolean;
 }
