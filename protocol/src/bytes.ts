@@ -61,8 +61,17 @@ export function asciiBytes(text: string): Uint8Array {
   return out;
 }
 
+/** The platform's encoder where there is one (every browser and Node); it is not in ES2022's types. */
+const platformEncoder = (globalThis as { TextEncoder?: new () => { encode(text: string): Uint8Array } }).TextEncoder;
+const nativeEncoder = platformEncoder === undefined ? null : new platformEncoder();
+
 /** UTF-8 encoding of a JavaScript string (lone surrogates become U+FFFD, like TextEncoder). */
 export function utf8Encode(text: string): Uint8Array {
+  return nativeEncoder === null ? portableUtf8Encode(text) : nativeEncoder.encode(text);
+}
+
+/** The same, in plain JavaScript, for platforms without TextEncoder (and to test against). */
+export function portableUtf8Encode(text: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);

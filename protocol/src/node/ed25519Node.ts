@@ -15,6 +15,9 @@ const MAX_CACHED_KEYS = 4096;
  */
 export function createNodeEd25519(): Ed25519 {
   const publicKeys = new Map<string, KeyObject>();
+  // Parsing a PKCS#8 key costs more than signing with it; a register signs every record and
+  // request with one key, so the key objects are kept (bounded, like the public ones).
+  const privateKeys = new Map<string, KeyObject>();
 
   function publicKeyObject(publicKey: Uint8Array): KeyObject {
     const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
@@ -32,7 +35,17 @@ export function createNodeEd25519(): Ed25519 {
 
   function privateKeyObject(seed: Uint8Array): KeyObject {
     if (seed.length !== 32) throw new RangeError('an Ed25519 private key is 32 bytes');
-    return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    const id = Buffer.from(seed.buffer, seed.byteOffset, seed.byteLength).toString('latin1');
+    let key = privateKeys.get(id);
+    if (key === undefined) {
+      key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+      if (privateKeys.size >= MAX_CACHED_KEYS) {
+        const oldest = privateKeys.keys().next().value;
+        if (oldest !== undefined) privateKeys.delete(oldest);
+      }
+      privateKeys.set(id, key);
+    }
+    return key;
   }
 
   return {
