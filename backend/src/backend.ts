@@ -21,6 +21,16 @@ import { initKeys } from './keys/keyCommands.js';
 import { ROOT_FILE, loadKeyring, testOnlyProblems } from './keys/keyFiles.js';
 import { startMaintenance } from './maintenance.js';
 import type { AppContext } from './context.js';
+import { databaseCounters, type CounterStore } from './domain/counters.js';
+import { openRedisCounters } from './domain/redisCounters.js';
+import { NotificationDispatcher, transportFor } from './domain/notifications/dispatcher.js';
+import type { NotificationTransport } from './domain/notifications/transports.js';
+import type { CardGateway } from './domain/wallet/cardGateway.js';
+import { testCardGateway } from './domain/wallet/testCardGateway.js';
+import { customerAuthenticator } from './http/customerAuth.js';
+import { accountRoutes } from './routes/accountRoutes.js';
+import { deviceRoutes } from './routes/deviceRoutes.js';
+import { walletRoutes } from './routes/walletRoutes.js';
 import { adminRoutes } from './routes/adminRoutes.js';
 import { devRoutes } from './routes/devRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
@@ -39,6 +49,10 @@ export interface BackendOptions {
   ed25519?: Ed25519;
   /** Where log lines go (stdout by default); tests capture them. */
   logDestination?: DestinationStream;
+  /** Replaces the configured notification transport (tests capture deliveries). */
+  notificationTransport?: NotificationTransport;
+  /** The card gateway for top-ups; dev mode defaults to the test gateway, production has none unless given. */
+  cardGateway?: CardGateway;
 }
 
 export interface Backend {
@@ -50,6 +64,7 @@ export interface Backend {
   readonly logger: Logger;
   /** What the routes are built from; tests reach domain functions through it. */
   readonly context: AppContext;
+  readonly notifications: NotificationDispatcher;
   /** Listens on config.host:config.port (0: any free port); resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -110,7 +125,31 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     }
 
     const verifier = createTokenVerifier({ ed25519: ed, certificateCache: new CertificateCache(50_000) });
-    const ctx: AppContext = { db, clock, random, ed, logger, metrics, config, trust, verifier };
+    const counters: CounterStore = config.redisUrl === undefined ? databaseCounters(db) : await openRedisCounters(config.redisUrl, config.redisKeyPrefix);
+    const notifications = new NotificationDispatcher({
+      db,
+      clock,
+      logger,
+      metrics,
+      transport: options.notificationTransport ?? transportFor(config, clock),
+      keepText: config.dev,
+      maxAttempts: config.notifications.maxAttempts,
+    });
+    const cardGateway = options.cardGateway ?? (config.dev ? testCardGateway(random) : undefined);
+    const ctx: AppContext = {
+      db,
+      clock,
+      random,
+      ed,
+      logger,
+      metrics,
+      config,
+      trust,
+      verifier,
+      counters,
+      cardGateway,
+      notificationsQueued: () => notifications.wake(),
+    };
     const routes: AnyRoute[] = [];
     let openApi: unknown;
     routes.push(
@@ -131,6 +170,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, BACKEND_VERSION)),
       }),
       ...enrollRoutes(ctx),
+      ...accountRoutes(ctx),
+      ...deviceRoutes(ctx),
+      ...walletRoutes(ctx),
       ...terminalRoutes(ctx),
       ...adminRoutes(ctx),
       ...devRoutes(ctx),
@@ -145,8 +187,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       ed25519: ed,
       clock,
       findTerminal: (id) => db.kysely.selectFrom('terminals').selectAll().where('id', '=', id).executeTakeFirst(),
+      authenticateCustomer: customerAuthenticator(ctx),
+      trustProxy: config.trustProxy,
     });
     trust.start();
+    notifications.start(config.notifications.pollIntervalMs);
+    if (!config.dev && config.notifications.transport === 'outbox' && options.notificationTransport === undefined) {
+      logger.warn('notifications.transport is "outbox": codes and security notices are stored but never delivered; configure the webhook transport');
+    }
     const stopMaintenance = startMaintenance(ctx, config.trust.checkIntervalSeconds * 1000);
     if (config.adminToken === undefined) logger.warn('TEGATA_ADMIN_TOKEN is not set: the admin API refuses every request');
 
@@ -158,6 +206,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       metrics,
       logger,
       context: ctx,
+      notifications,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
         const address = app.server.address();
@@ -169,6 +218,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         stopMaintenance();
         await trust.stop();
         await app.close();
+        await notifications.stop();
+        await counters.close();
         await db.close();
       },
     };

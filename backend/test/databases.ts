@@ -4,7 +4,7 @@
  * concurrent test files and runs never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,8 +25,15 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
+/**
+ * Memory-backed where the machine has it: the suites test logic, not power-loss durability, and
+ * SQLite's synchronous=FULL costs an fsync per commit on a disk (the adversarial suites commit
+ * tens of thousands of times).
+ */
+const TEMP_ROOT = process.env.TEGATA_TEST_TMPDIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+
 export function createTestDatabase(dialect: Dialect): TestDatabase {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tegata-backend-'));
+  const dataDir = mkdtempSync(path.join(TEMP_ROOT, 'tegata-backend-'));
   if (dialect === 'sqlite') {
     return {
       dialect,

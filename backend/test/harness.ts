@@ -46,7 +46,19 @@ export interface TestBackend {
   close(): Promise<void>;
 }
 
-type Groups = 'policy' | 'trust' | 'keys' | 'certificates' | 'enrollment' | 'journal' | 'authorize';
+type Groups =
+  | 'policy'
+  | 'trust'
+  | 'keys'
+  | 'certificates'
+  | 'enrollment'
+  | 'journal'
+  | 'authorize'
+  | 'accounts'
+  | 'throttle'
+  | 'messaging'
+  | 'notifications'
+  | 'topups';
 
 export type ConfigOverrides = Partial<Omit<Config, Groups>> & {
   certificates?: Partial<Config['certificates']>;
@@ -56,7 +68,15 @@ export type ConfigOverrides = Partial<Omit<Config, Groups>> & {
   enrollment?: Partial<Config['enrollment']>;
   journal?: Partial<Config['journal']>;
   authorize?: Partial<Config['authorize']>;
+  accounts?: Partial<Config['accounts']>;
+  throttle?: Partial<Config['throttle']>;
+  messaging?: Partial<Config['messaging']>;
+  notifications?: Partial<Config['notifications']>;
+  topups?: Partial<Config['topups']>;
 };
+
+/** Cheap scrypt so suites that log in thousands of times stay fast; the parameters are stored with each hash. */
+export const TEST_SCRYPT_LOG_N = 4;
 
 export function testConfig(database: TestDatabase, overrides: ConfigOverrides = {}): Config {
   return {
@@ -74,6 +94,11 @@ export function testConfig(database: TestDatabase, overrides: ConfigOverrides = 
     enrollment: { ...DEFAULT_CONFIG.enrollment, ...overrides.enrollment },
     journal: { ...DEFAULT_CONFIG.journal, ...overrides.journal },
     authorize: { ...DEFAULT_CONFIG.authorize, ...overrides.authorize },
+    accounts: { ...DEFAULT_CONFIG.accounts, scryptLogN: TEST_SCRYPT_LOG_N, ...overrides.accounts },
+    throttle: { ...DEFAULT_CONFIG.throttle, ...overrides.throttle },
+    messaging: { ...DEFAULT_CONFIG.messaging, ...overrides.messaging },
+    notifications: { ...DEFAULT_CONFIG.notifications, ...overrides.notifications },
+    topups: { ...DEFAULT_CONFIG.topups, ...overrides.topups },
   };
 }
 

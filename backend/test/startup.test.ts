@@ -68,6 +68,7 @@ describe.each(TEST_DIALECTS)('startup outside dev mode on %s', (dialect) => {
       t = await startTestBackend(dialect, { database: db, config: PRODUCTION });
       expect((await t.request('GET', '/readyz')).status).toBe(200);
       expect((await t.request('POST', '/v1/dev/accounts', { admin: true })).status).toBe(404);
+      expect((await t.request('GET', '/v1/dev/outbox?to=%2B819012345678')).status).toBe(404);
       const credit = await t.request('POST', '/v1/admin/accounts/acc_x/credit', { admin: true, body: { amount: 1 } });
       expect(credit.status).toBe(404);
       expect(await credit.json()).toMatchObject({ code: 'not_found' });

@@ -76,12 +76,28 @@ describe.each(TEST_DIALECTS)('service skeleton on %s', (dialect) => {
       ['post', '/v1/admin/devices/{id}/revoke'],
       ['post', '/v1/admin/keys/rotate'],
       ['post', '/v1/admin/accounts/{id}/credit'],
+      // Wallet routes (issue 5).
+      ['post', '/v1/accounts'],
+      ['post', '/v1/accounts/verify'],
+      ['post', '/v1/sessions'],
+      ['post', '/v1/sessions/verify'],
+      ['post', '/v1/devices'],
+      ['post', '/v1/devices/{deviceId}/certificate'],
+      ['delete', '/v1/devices/{deviceId}'],
+      ['post', '/v1/password-resets'],
+      ['post', '/v1/password-resets/confirm'],
+      ['get', '/v1/wallet'],
+      ['post', '/v1/wallet/topups'],
+      ['get', '/v1/dev/outbox'],
     ] as const;
     for (const [method, path] of routes) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     const enroll = doc.paths['/v1/terminals/enroll']?.post;
     expect(Object.keys(enroll?.requestBody?.content['application/json'].schema.properties ?? {})).toEqual(['code', 'publicKey', 'name']);
     expect(doc.paths['/v1/terminal/journal']?.post?.security).toEqual([{ terminalSignature: [] }]);
     expect(doc.paths['/v1/admin/stores']?.post?.security).toEqual([{ adminBearer: [] }]);
+    expect(doc.paths['/v1/devices']?.post?.security).toEqual([{ sessionBearer: [] }]);
+    expect(doc.paths['/v1/devices/{deviceId}/certificate']?.post?.security).toEqual([{ deviceSignature: [] }]);
+    expect(doc.paths['/v1/wallet']?.get?.security).toEqual([{ sessionBearer: [] }, { deviceSignature: [] }]);
     expect(doc.paths['/v1/terminal/outcomes']?.get?.parameters).toEqual([expect.objectContaining({ name: 'after', in: 'query' })]);
     expect(doc.paths['/v1/admin/stores/{id}/enrollment-codes']?.post?.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path' }),

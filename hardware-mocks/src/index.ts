@@ -7,3 +7,8 @@ export type { BundleVector, BundleExpectation } from './fixtures/bundleVectors.j
 export * from './serial/ptyPair.js';
 export * from './random/seededRandom.js';
 export * from './network/faultProxy.js';
+export * from './wallet/walletSimulator.js';
+export * from './wallet/walletState.js';
+export * from './wallet/qrImages.js';
+export * from './wallet/rotatingQrServer.js';
+export { runWalletCli, WALLET_USAGE, type WalletCliIo } from './cli/runWalletCli.js';

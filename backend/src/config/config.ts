@@ -20,6 +20,21 @@ const policySchema = z.strictObject({
   maxClockAgeSeconds: uint(),
 });
 
+/** A growing delay: `free` failures, then base·2^k seconds (capped) before the next attempt. */
+const throttleRule = z
+  .strictObject({
+    free: uint(1_000_000),
+    baseDelaySeconds: positive(86_400),
+    maxDelaySeconds: positive(7 * 86_400),
+    /** A counter idle this long starts again from zero. */
+    decaySeconds: positive(30 * 86_400),
+  })
+  // An attacker who waits out the longest delay must not find the counter forgotten.
+  .refine((rule) => rule.decaySeconds >= 2 * rule.maxDelaySeconds, { message: 'decaySeconds must be at least twice maxDelaySeconds', path: ['decaySeconds'] });
+export type ThrottleRule = z.infer<typeof throttleRule>;
+
+export const NOTIFICATION_TRANSPORTS = ['outbox', 'console', 'file', 'webhook'] as const;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const configSchema = z
@@ -59,10 +74,82 @@ const configSchema = z
       certificateLifetimeSeconds: positive(),
       delegationWarningDays: uint(3650),
     }),
+    /** Behind a load balancer: take the client address from X-Forwarded-For. */
+    trustProxy: z.boolean(),
+    /** Throttle and rate-limit counters in Redis instead of the database. */
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of every Redis key (several deployments, or test runs, may share one Redis). */
+    redisKeyPrefix: z.string().min(1).max(64),
     /** Default offline limits of new certificates (never above the wallet balance). */
     certificates: z.strictObject({
       perPaymentLimit: uint(0xffffffff),
       cumulativeLimit: uint(0xffffffff),
+      /** Accounts younger than accounts.newAccountDays get these instead (lower). */
+      newAccountPerPaymentLimit: uint(0xffffffff),
+      newAccountCumulativeLimit: uint(0xffffffff),
+    }),
+    accounts: z.strictObject({
+      /** scrypt cost N = 2^scryptLogN; r and p as in RFC 7914. Stored with each hash. */
+      scryptLogN: z.number().int().min(1).max(22),
+      scryptR: positive(64),
+      scryptP: positive(16),
+      /** At least 64 (NIST SP 800-63B); the minimum is 8. */
+      passwordMaxLength: z.number().int().min(64).max(1024),
+      /** One-time codes: at most 10 minutes, at most 5 wrong tries. */
+      codeTtlSeconds: positive(600),
+      codeMaxAttempts: positive(5),
+      /** Sessions: at most 24 h in all and 1 h idle. */
+      sessionTtlSeconds: positive(86_400),
+      sessionIdleSeconds: positive(3600),
+      /** Binding a device needs a session whose SMS code was verified this recently. */
+      bindWithinSeconds: positive(600),
+      /** After a password reset, new devices get zero offline limits for this long. */
+      resetCooldownSeconds: uint(),
+      newAccountDays: uint(3650),
+    }),
+    throttle: z.strictObject({
+      /** Login failures per login name (whether or not it names an account). */
+      account: throttleRule,
+      ip: throttleRule,
+      /** Per /24 (IPv4) or /64 (IPv6). */
+      network: throttleRule,
+      /** Wrong one-time codes per account, across codes (a new code does not reset it). */
+      codes: throttleRule,
+      /** Login failures everywhere in one window above which admins are told and sources get no free failures. */
+      globalFailureThreshold: positive(),
+      globalWindowSeconds: positive(86_400),
+      /** Distinct login names failing from one address or network in the window: flagged. */
+      burstAccounts: positive(),
+      burstWindowSeconds: positive(86_400),
+      signupsPerIpPerHour: positive(),
+      resetsPerLoginPerHour: positive(),
+    }),
+    /** Sends per destination and per number prefix (SMS pumping). */
+    messaging: z.strictObject({
+      smsPerDestinationPerHour: positive(),
+      smsPerDestinationPerDay: positive(),
+      smsPerPrefixPerHour: positive(),
+      /** Digits after the + that make a prefix (country code and operator block). */
+      smsPrefixDigits: z.number().int().min(1).max(12),
+      emailPerDestinationPerHour: positive(),
+    }),
+    notifications: z.strictObject({
+      transport: z.enum(NOTIFICATION_TRANSPORTS),
+      webhookUrl: z.url().optional(),
+      webhookSecret: z.string().min(16).optional(),
+      file: z.string().min(1).optional(),
+      pollIntervalMs: positive(600_000),
+      maxAttempts: positive(100),
+    }),
+    topups: z.strictObject({
+      minAmount: positive(0xffffffff),
+      maxAmount: positive(0xffffffff),
+      maxAmountPerHour: positive(),
+      maxAmountPerDay: positive(),
+      maxCountPerHour: positive(),
     }),
     enrollment: z.strictObject({
       codeTtlSeconds: positive(),
@@ -80,6 +167,12 @@ const configSchema = z
     }),
   })
   .superRefine((config, context) => {
+    if (config.notifications.transport === 'webhook' && config.notifications.webhookUrl === undefined) {
+      context.addIssue({ code: 'custom', path: ['notifications', 'webhookUrl'], message: 'is required with the webhook transport' });
+    }
+    if (config.notifications.transport === 'file' && config.notifications.file === undefined) {
+      context.addIssue({ code: 'custom', path: ['notifications', 'file'], message: 'is required with the file transport' });
+    }
     if (!config.dev && config.adminToken !== undefined && config.adminToken.length < 32) {
       context.addIssue({
         code: 'custom',
@@ -112,7 +205,43 @@ export const DEFAULT_CONFIG: Config = {
   },
   trust: { lifetimeSeconds: 3 * DAY, refreshBeforeSeconds: 2 * DAY, checkIntervalSeconds: 60 },
   keys: { bundleKeyDays: 30, issuerDays: 90, certificateLifetimeSeconds: 3 * DAY, delegationWarningDays: 7 },
-  certificates: { perPaymentLimit: 30_000, cumulativeLimit: 50_000 },
+  trustProxy: false,
+  redisKeyPrefix: 'tegata:',
+  certificates: { perPaymentLimit: 30_000, cumulativeLimit: 50_000, newAccountPerPaymentLimit: 10_000, newAccountCumulativeLimit: 20_000 },
+  accounts: {
+    scryptLogN: 15,
+    scryptR: 8,
+    scryptP: 1,
+    passwordMaxLength: 128,
+    codeTtlSeconds: 600,
+    codeMaxAttempts: 5,
+    sessionTtlSeconds: DAY,
+    sessionIdleSeconds: 3600,
+    bindWithinSeconds: 600,
+    resetCooldownSeconds: 2 * DAY,
+    newAccountDays: 30,
+  },
+  throttle: {
+    account: { free: 5, baseDelaySeconds: 2, maxDelaySeconds: 900, decaySeconds: DAY },
+    ip: { free: 10, baseDelaySeconds: 1, maxDelaySeconds: 3600, decaySeconds: DAY },
+    network: { free: 50, baseDelaySeconds: 1, maxDelaySeconds: 3600, decaySeconds: DAY },
+    codes: { free: 10, baseDelaySeconds: 10, maxDelaySeconds: 3600, decaySeconds: DAY },
+    globalFailureThreshold: 1000,
+    globalWindowSeconds: 600,
+    burstAccounts: 20,
+    burstWindowSeconds: DAY,
+    signupsPerIpPerHour: 20,
+    resetsPerLoginPerHour: 3,
+  },
+  messaging: {
+    smsPerDestinationPerHour: 5,
+    smsPerDestinationPerDay: 10,
+    smsPerPrefixPerHour: 200,
+    smsPrefixDigits: 5,
+    emailPerDestinationPerHour: 10,
+  },
+  notifications: { transport: 'outbox', pollIntervalMs: 1000, maxAttempts: 10 },
+  topups: { minAmount: 100, maxAmount: 50_000, maxAmountPerHour: 50_000, maxAmountPerDay: 100_000, maxCountPerHour: 5 },
   enrollment: { codeTtlSeconds: 2 * 3600, maxFailuresPerIp: 10, failureWindowSeconds: 600 },
   journal: { maxBatch: 500, suspiciousDeclineThreshold: 20, suspiciousDeclineWindowSeconds: 3600 },
   authorize: { reservationTtlSeconds: 600 },
@@ -136,9 +265,15 @@ export const ENVIRONMENT: Readonly<Record<string, readonly string[]>> = {
   TEGATA_DB_SCHEMA: ['databaseSchema'],
   TEGATA_ADMIN_TOKEN: ['adminToken'],
   TEGATA_LOG_LEVEL: ['logLevel'],
+  TEGATA_TRUST_PROXY: ['trustProxy'],
+  REDIS_URL: ['redisUrl'],
+  TEGATA_NOTIFY_TRANSPORT: ['notifications', 'transport'],
+  TEGATA_NOTIFY_WEBHOOK_URL: ['notifications', 'webhookUrl'],
+  TEGATA_NOTIFY_WEBHOOK_SECRET: ['notifications', 'webhookSecret'],
+  TEGATA_NOTIFY_FILE: ['notifications', 'file'],
 };
 
-const BOOLEAN_KEYS = new Set(['dev']);
+const BOOLEAN_KEYS = new Set(['dev', 'trustProxy']);
 const NUMBER_KEYS = new Set(['port']);
 
 export interface ConfigSources {

@@ -17,6 +17,8 @@ export interface Db {
   readonly dialect: Dialect;
   /** Human description without secrets, for logs: the file, or host/database/schema. */
   readonly description: string;
+  /** The PostgreSQL schema this database lives in, when not the default one. */
+  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ async function openPostgres(url: string, schema: string | undefined, poolSize: n
     kysely,
     dialect: 'postgres',
     description: `postgres://${parsed.host}${parsed.pathname}${schema === undefined ? '' : ` schema ${schema}`}`,
+    ...(schema === undefined ? {} : { schema }),
     close: () => kysely.destroy(),
   };
 }

@@ -5,9 +5,11 @@
 import { Migrator, type Migration, type MigrationResultSet, type NoMigrations } from 'kysely/migration';
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-accounts.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
+  '0002-accounts': m0002,
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1) ?? '';
@@ -16,6 +18,9 @@ function migrator(db: Db): Migrator {
   return new Migrator({
     db: db.kysely,
     provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) },
+    // Without it Kysely looks for its own tables in every schema, and a concurrent database in
+    // another schema (parallel tests, a second tenant) makes it skip creating ours.
+    ...(db.schema === undefined ? {} : { migrationTableSchema: db.schema }),
   });
 }
 

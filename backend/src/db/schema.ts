@@ -67,17 +67,161 @@ export interface TrustBundlesTable {
 
 export type AccountStatus = 'active' | 'closed';
 
-/** Customer accounts; the account routes (next issue) add their own columns and tables. */
+/** `new`: signed up less than `accounts.newAccountDays` ago, lower offline limits. */
+export type AccountRisk = 'new' | 'standard';
+
+/** Customer accounts. Phone (E.164) and e-mail (lowercase) are both verified at sign-up. */
 export interface AccountsTable {
   id: string;
   status: AccountStatus;
   phone: string | null;
   email: string | null;
+  /** `scrypt$ln=…,r=…,p=…$salt$hash`: the parameters travel with the hash (upgrade on login). */
   password_hash: string | null;
   phone_verified_at: number | null;
   email_verified_at: number | null;
   created_at: number;
   updated_at: number;
+  risk: Generated<AccountRisk>;
+  password_changed_at: number | null;
+  /** The last completed password reset. */
+  reset_at: number | null;
+  /** Until then, devices bound after `reset_at` get certificates with zero offline limits. */
+  cooldown_until: number | null;
+}
+
+/** A sign-up waiting for both codes (PROTOCOL.md §8 `POST /v1/accounts/verify`). */
+export interface SignupsTable {
+  id: string;
+  phone: string;
+  email: string;
+  password_hash: string;
+  ip: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email';
+export type Channel = 'sms' | 'email';
+
+/** One-time codes: only a keyed hash is stored; bound to the request (`subject_id`) that asked. */
+export interface OneTimeCodesTable {
+  id: string;
+  purpose: CodePurpose;
+  subject_id: string;
+  account_id: string | null;
+  channel: Channel;
+  /** Null for the stand-in codes of requests about no account (never sent anywhere). */
+  destination: string | null;
+  code_hash: string;
+  attempts: Generated<number>;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface LoginChallengesTable {
+  id: string;
+  account_id: string;
+  channel: Channel;
+  ip: string;
+  user_agent: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+/** `restricted`: e-mail second factor, may only view the wallet and revoke devices. */
+export type SessionScope = 'full' | 'restricted';
+export type SecondFactor = 'sms' | 'email' | 'device';
+
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the bearer token; the token itself is never stored. */
+  token_hash: string;
+  account_id: string;
+  scope: SessionScope;
+  second_factor: SecondFactor;
+  /** When the second factor was verified (device binding needs SMS within 10 minutes). */
+  verified_at: number;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  ended_at: number | null;
+  ended_reason: string | null;
+  ip: string;
+  user_agent: string;
+}
+
+export interface PasswordResetsTable {
+  id: string;
+  /** Null when the login named no account: the request is answered the same way. */
+  account_id: string | null;
+  login_hash: string;
+  ip: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export type NotificationStatus = 'pending' | 'sent' | 'failed';
+
+/** The notifications outbox: written in the domain transaction, delivered by a transport. */
+export interface NotificationsTable {
+  id: string;
+  account_id: string | null;
+  channel: Channel;
+  destination: string;
+  kind: string;
+  /** The message; outside dev mode cleared once delivered (it may hold a code). */
+  text: string | null;
+  /** The message with any code masked, kept for support. */
+  redacted: string;
+  status: NotificationStatus;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+/** Growing-delay failure counters (login, codes); the delay is computed from them on read. */
+export interface ThrottlesTable {
+  key: string;
+  failures: number;
+  last_at: number;
+  /** A counter whose last failure is older than this starts again from one. */
+  decay_ms: number;
+}
+
+/** Every device ever bound, and what happened to it, with where it came from. */
+export interface DeviceHistoryTable {
+  id: string;
+  device_id: string;
+  account_id: string;
+  event: 'bound' | 'renewed' | 'revoked';
+  at: number;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+export type TopupStatus = 'pending' | 'challenge_required' | 'succeeded' | 'declined';
+
+export interface TopupsTable {
+  id: string;
+  account_id: string;
+  wallet_id: string;
+  amount: number;
+  currency: number;
+  status: TopupStatus;
+  gateway_ref: string | null;
+  decline_reason: string | null;
+  transaction_id: string | null;
+  ip: string;
+  created_at: number;
+  completed_at: number | null;
 }
 
 /** A customer's wallet; its id is also its ledger account's id. */
@@ -271,6 +415,15 @@ export interface Database {
   reservations: ReservationsTable;
   flags: FlagsTable;
   rate_limits: RateLimitsTable;
+  signups: SignupsTable;
+  one_time_codes: OneTimeCodesTable;
+  login_challenges: LoginChallengesTable;
+  sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
+  notifications: NotificationsTable;
+  throttles: ThrottlesTable;
+  device_history: DeviceHistoryTable;
+  topups: TopupsTable;
 }
 
 export type Terminal = Selectable<TerminalsTable>;
@@ -278,3 +431,5 @@ export type JournalRow = Selectable<JournalRecordsTable>;
 export type NewJournalRow = Insertable<JournalRecordsTable>;
 export type Device = Selectable<DevicesTable>;
 export type Flag = Selectable<FlagsTable>;
+export type Account = Selectable<AccountsTable>;
+export type Session = Selectable<SessionsTable>;

@@ -1,7 +1,6 @@
 /**
- * Customer accounts and their wallets. The account routes (sign-up, 2-step login, password
- * reset) come with the next issue; this is what settlement, the dev credit and the dev
- * helpers need: an account, its wallet in the policy currency, and the wallet's balance.
+ * Customer accounts and their wallets: an account with its wallet in the policy currency, the
+ * wallet's balance, and the dev-mode credit. Sign-up, login and reset live in `accounts/`.
  */
 import type { AppContext } from '../context.js';
 import { inTransaction } from '../db/database.js';
@@ -20,7 +19,15 @@ export interface Wallet {
 export async function insertAccountWithWallet(
   ctx: AppContext,
   trx: Tx,
-  details: { phone?: string | null; email?: string | null; currency: number },
+  details: {
+    phone?: string | null;
+    email?: string | null;
+    currency: number;
+    passwordHash?: string | null;
+    /** Both channels verified now (a real sign-up); dev accounts have neither. */
+    verified?: boolean;
+    risk?: 'new' | 'standard';
+  },
 ): Promise<{ accountId: string; walletId: string }> {
   const now = ctx.clock.nowMs();
   const accountId = newId('acc', ctx.random);
@@ -32,11 +39,15 @@ export async function insertAccountWithWallet(
       status: 'active',
       phone: details.phone ?? null,
       email: details.email ?? null,
-      password_hash: null,
-      phone_verified_at: null,
-      email_verified_at: null,
+      password_hash: details.passwordHash ?? null,
+      phone_verified_at: details.verified === true ? now : null,
+      email_verified_at: details.verified === true ? now : null,
       created_at: now,
       updated_at: now,
+      risk: details.risk ?? 'standard',
+      password_changed_at: details.passwordHash === undefined || details.passwordHash === null ? null : now,
+      reset_at: null,
+      cooldown_until: null,
     })
     .execute();
   await ensureLedgerAccount(trx, { id: walletId, kind: 'wallet', ownerId: accountId, currency: details.currency }, now);

@@ -1,8 +1,11 @@
 /**
- * Devices (customer phones) and their certificates. Binding with 2-step verification is the
- * next issue's; this is the part the issuer owns: a strict key, one payment device per
- * account (binding another revokes the old), certificates signed by the active issuer with
- * limits never above the wallet balance, and revocation (in the next trust bundle).
+ * Devices (customer phones) and their certificates (PROTOCOL.md §2): a strict key, one payment
+ * device per account (binding another revokes the old), a history of every device ever bound
+ * and what became of it, certificates signed by the active issuer with offline limits from the
+ * account's risk (lower for new accounts, zero for a phone bound during a password-reset
+ * cool-down) and never above the wallet balance, at most two unexpired per device, renewal
+ * only in the last quarter of the current one, and revocation (in the next trust bundle).
+ * Binding after 2-step verification is in accounts/deviceBinding.ts.
  */
 import {
   certificateSigningInput,
@@ -20,6 +23,7 @@ import { signCertificateWith } from '../keys/signWith.js';
 import { testOnlyKeyName } from '../keys/testOnlyKeys.js';
 import { nowSeconds } from '../runtime/clock.js';
 import { uuidv7 } from '../runtime/ids.js';
+import type { ClientInfo } from './accounts/throttle.js';
 import type { Tx } from './ledger.js';
 
 export interface IssuedCertificate {
@@ -32,17 +36,29 @@ export interface IssuedCertificate {
   cumulativeLimit: number;
 }
 
-export async function bindDevice(
-  ctx: AppContext,
-  request: { accountId: string; publicKey: string; name: string },
-): Promise<IssuedCertificate> {
-  const key = fromBase64url(request.publicKey);
+export function refuseUnacceptableKey(ctx: AppContext, publicKey: string): Uint8Array {
+  const key = fromBase64url(publicKey);
   if (key?.length !== 32 || !isAcceptablePublicKey(key)) {
-    throw ProblemError.of(400, 'unacceptable_public_key', 'The device key is not an acceptable Ed25519 public key');
+    throw ProblemError.of(400, 'unacceptable_public_key', 'The device key is not an acceptable Ed25519 public key', {
+      detail: 'it must be base64url of 32 bytes, canonically encoded and not of small order',
+    });
   }
-  if (!ctx.config.dev && testOnlyKeyName(request.publicKey) !== undefined) {
+  if (!ctx.config.dev && testOnlyKeyName(publicKey) !== undefined) {
     throw ProblemError.of(400, 'unacceptable_public_key', 'The device key is a TEST-ONLY fixture key');
   }
+  return key;
+}
+
+export interface BoundDevice extends IssuedCertificate {
+  /** Devices this binding revoked (one payment device per account). */
+  replaced: { id: string; name: string }[];
+}
+
+export async function bindDevice(
+  ctx: AppContext,
+  request: { accountId: string; publicKey: string; name: string; client?: ClientInfo; onBound?: (trx: Tx, replaced: { id: string; name: string }[]) => Promise<void> },
+): Promise<BoundDevice> {
+  refuseUnacceptableKey(ctx, request.publicKey);
   const now = ctx.clock.nowMs();
   const deviceId = toHex(ctx.random.bytes(8));
   const replaced = await inTransaction(ctx.db, async (trx) => {
@@ -55,7 +71,7 @@ export async function bindDevice(
     if (wallet === undefined) throw ProblemError.of(404, 'account_not_found', 'No such account');
     const old = await trx
       .selectFrom('devices')
-      .select('id')
+      .select(['id', 'name'])
       .where('account_id', '=', request.accountId)
       .where('status', '=', 'active')
       .execute();
@@ -80,10 +96,98 @@ export async function bindDevice(
       if (isUniqueViolation(error)) throw ProblemError.of(409, 'public_key_in_use', 'This key is bound to another device');
       throw error;
     }
-    return old.length;
+    await trx
+      .insertInto('device_history')
+      .values({
+        id: uuidv7(ctx.clock, ctx.random),
+        device_id: deviceId,
+        account_id: request.accountId,
+        event: 'bound',
+        at: now,
+        ip: request.client?.ip ?? null,
+        user_agent: request.client?.userAgent ?? null,
+        detail: JSON.stringify({ name: request.name, replaced: old.map((d) => d.id) }),
+      })
+      .execute();
+    await request.onBound?.(trx, old);
+    return old;
   });
-  if (replaced > 0) await ctx.trust.rebuild('device replaced');
-  return issueCertificate(ctx, deviceId);
+  if (replaced.length > 0) await ctx.trust.rebuild('device replaced');
+  return { ...(await issueCertificate(ctx, deviceId)), replaced };
+}
+
+export interface CertificateLimits {
+  perPaymentLimit: number;
+  cumulativeLimit: number;
+  /** Why they are what they are, for logs and tests. */
+  basis: 'standard' | 'new_account' | 'reset_cooldown';
+}
+
+/**
+ * Offline limits for a certificate issued now: zero for a phone bound after a password reset
+ * while the cool-down lasts (a SIM swapper who got through a reset cannot pay offline), lower
+ * for a new account, and never above what the wallet holds.
+ */
+export function certificateLimits(
+  ctx: AppContext,
+  account: { risk: string; created_at: number; reset_at: number | null; cooldown_until: number | null },
+  device: { bound_at: number },
+  balance: number,
+): CertificateLimits {
+  const nowMs = ctx.clock.nowMs();
+  const { certificates, accounts } = ctx.config;
+  if (account.cooldown_until !== null && account.cooldown_until > nowMs && account.reset_at !== null && device.bound_at >= account.reset_at) {
+    return { perPaymentLimit: 0, cumulativeLimit: 0, basis: 'reset_cooldown' };
+  }
+  const isNew = account.risk === 'new' && nowMs - account.created_at < accounts.newAccountDays * 86_400_000;
+  const available = Math.max(0, Math.min(balance, 0xffffffff));
+  return {
+    perPaymentLimit: Math.min(isNew ? certificates.newAccountPerPaymentLimit : certificates.perPaymentLimit, available),
+    cumulativeLimit: Math.min(isNew ? certificates.newAccountCumulativeLimit : certificates.cumulativeLimit, available),
+    basis: isNew ? 'new_account' : 'standard',
+  };
+}
+
+/** The most unexpired certificates a device may hold (PROTOCOL.md §2). */
+export const MAX_UNEXPIRED_CERTIFICATES = 2;
+
+/**
+ * A device-signed renewal: only in the last quarter of the newest certificate's lifetime, so
+ * limits cannot be multiplied by renewing.
+ */
+export async function renewCertificate(ctx: AppContext, deviceId: string, client?: ClientInfo): Promise<IssuedCertificate> {
+  const nowS = nowSeconds(ctx.clock);
+  const newest = await ctx.db.kysely
+    .selectFrom('certificates')
+    .select(['not_before_s', 'not_after_s'])
+    .where('device_id', '=', deviceId)
+    .orderBy('not_after_s', 'desc')
+    .executeTakeFirst();
+  if (newest !== undefined && newest.not_after_s >= nowS) {
+    const renewableAt = newest.not_before_s + Math.ceil(((newest.not_after_s - newest.not_before_s) * 3) / 4);
+    if (nowS < renewableAt) {
+      throw ProblemError.of(409, 'renewal_too_early', 'The certificate can be renewed only in the last quarter of its lifetime', {
+        detail: `renew at or after ${renewableAt} (Unix seconds)`,
+        extensions: { renewableAt },
+      });
+    }
+  }
+  const issued = await issueCertificate(ctx, deviceId);
+  const device = await ctx.db.kysely.selectFrom('devices').select('account_id').where('id', '=', deviceId).executeTakeFirstOrThrow();
+  await ctx.db.kysely
+    .insertInto('device_history')
+    .values({
+      id: uuidv7(ctx.clock, ctx.random),
+      device_id: deviceId,
+      account_id: device.account_id,
+      event: 'renewed',
+      at: ctx.clock.nowMs(),
+      ip: client?.ip ?? null,
+      user_agent: client?.userAgent ?? null,
+      detail: JSON.stringify({ notAfter: issued.notAfter, perPaymentLimit: issued.perPaymentLimit, cumulativeLimit: issued.cumulativeLimit }),
+    })
+    .execute();
+  return issued;
 }
 
 /** Signs a certificate for an active device with the active issuer. */
@@ -94,12 +198,33 @@ export async function issueCertificate(ctx: AppContext, deviceId: string): Promi
   const device = await ctx.db.kysely
     .selectFrom('devices')
     .innerJoin('ledger_accounts', 'ledger_accounts.id', 'devices.wallet_id')
-    .select(['devices.id', 'devices.public_key', 'devices.status', 'ledger_accounts.balance', 'ledger_accounts.currency'])
+    .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+    .select([
+      'devices.id',
+      'devices.public_key',
+      'devices.status',
+      'devices.bound_at',
+      'ledger_accounts.balance',
+      'ledger_accounts.currency',
+      'accounts.risk',
+      'accounts.created_at',
+      'accounts.reset_at',
+      'accounts.cooldown_until',
+    ])
     .where('devices.id', '=', deviceId)
     .executeTakeFirst();
   if (device === undefined) throw ProblemError.of(404, 'device_not_found', 'No such device');
   if (device.status !== 'active') throw ProblemError.of(409, 'device_revoked', 'This device has been revoked');
-  const available = Math.max(0, device.balance);
+  const unexpired = await ctx.db.kysely
+    .selectFrom('certificates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('device_id', '=', deviceId)
+    .where('not_after_s', '>=', nowS)
+    .executeTakeFirstOrThrow();
+  if (Number(unexpired.n) >= MAX_UNEXPIRED_CERTIFICATES) {
+    throw ProblemError.of(409, 'too_many_certificates', 'This device already holds two unexpired certificates');
+  }
+  const limits = certificateLimits(ctx, device, device, device.balance);
   const fields = {
     issuerKid: issuer.signer.kid,
     deviceId,
@@ -107,8 +232,8 @@ export async function issueCertificate(ctx: AppContext, deviceId: string): Promi
     notBefore: nowS,
     notAfter: nowS + ctx.config.keys.certificateLifetimeSeconds,
     currency: device.currency,
-    perPaymentLimit: Math.min(ctx.config.certificates.perPaymentLimit, available),
-    cumulativeLimit: Math.min(ctx.config.certificates.cumulativeLimit, available),
+    perPaymentLimit: limits.perPaymentLimit,
+    cumulativeLimit: limits.cumulativeLimit,
   };
   const bytes = await signCertificateWith(issuer.signer, fields);
   const parsed = parseCertificate(bytes);
@@ -150,15 +275,39 @@ export async function issueCertificate(ctx: AppContext, deviceId: string): Promi
   };
 }
 
-/** Marks a device revoked inside `trx`; true when it was active. The caller rebuilds the bundle after commit. */
-export async function markDeviceRevoked(trx: Tx, deviceId: string, reason: string, nowMs: number): Promise<boolean> {
+/**
+ * Marks a device revoked inside `trx` and records it in the device's history; true when it was
+ * active. The caller rebuilds the bundle after commit.
+ */
+export async function markDeviceRevoked(
+  trx: Tx,
+  deviceId: string,
+  reason: string,
+  nowMs: number,
+  client?: ClientInfo,
+): Promise<boolean> {
   const result = await trx
     .updateTable('devices')
     .set({ status: 'revoked', revoked_at: nowMs, revoked_reason: reason })
     .where('id', '=', deviceId)
     .where('status', '=', 'active')
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  if (result.numUpdatedRows !== 1n) return false;
+  const device = await trx.selectFrom('devices').select('account_id').where('id', '=', deviceId).executeTakeFirstOrThrow();
+  await trx
+    .insertInto('device_history')
+    .values({
+      id: `${deviceId}:revoked`,
+      device_id: deviceId,
+      account_id: device.account_id,
+      event: 'revoked',
+      at: nowMs,
+      ip: client?.ip ?? null,
+      user_agent: client?.userAgent ?? null,
+      detail: JSON.stringify({ reason }),
+    })
+    .execute();
+  return true;
 }
 
 /** Admin revocation: revoked at once, listed in the trust bundle signed right after. */

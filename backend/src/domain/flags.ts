@@ -17,7 +17,10 @@ export type FlagKind =
   | 'quarantined_record'
   | 'suspicious_declines'
   | 'refund_refused'
-  | 'void_unknown_payment';
+  | 'void_unknown_payment'
+  | 'credential_stuffing'
+  | 'login_failure_surge'
+  | 'sms_pumping';
 
 export interface NewFlag {
   kind: FlagKind;

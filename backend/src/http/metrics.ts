@@ -12,6 +12,10 @@ export interface Metrics {
   readonly authorizations: Counter<'decision'>;
   readonly flags: Counter<'kind'>;
   readonly trustSerial: Gauge;
+  readonly throttled: Counter<'scope'>;
+  readonly notifications: Counter<'channel' | 'status'>;
+  readonly messagesSuppressed: Counter<'channel' | 'limit'>;
+  readonly accountEvents: Counter<'event'>;
 }
 
 export function createMetrics(): Metrics {
@@ -48,6 +52,30 @@ export function createMetrics(): Metrics {
       name: 'tegata_flags_total',
       help: 'Flags raised for review, by kind',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    throttled: new Counter({
+      name: 'tegata_throttled_total',
+      help: 'Requests refused with 429 by the growing-delay throttle, by scope (login, code)',
+      labelNames: ['scope'],
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: 'tegata_notifications_total',
+      help: 'Notification deliveries by channel and result (sent, retry, failed)',
+      labelNames: ['channel', 'status'],
+      registers: [registry],
+    }),
+    messagesSuppressed: new Counter({
+      name: 'tegata_messages_suppressed_total',
+      help: 'Messages not sent because a send limit was reached (destination, prefix)',
+      labelNames: ['channel', 'limit'],
+      registers: [registry],
+    }),
+    accountEvents: new Counter({
+      name: 'tegata_account_events_total',
+      help: 'Account events: signup, login, login_failed, second_factor_failed, device_bound, password_reset, topup',
+      labelNames: ['event'],
       registers: [registry],
     }),
     trustSerial: new Gauge({

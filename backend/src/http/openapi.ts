@@ -43,6 +43,10 @@ const SECURITY: Record<AnyRoute['auth'], JsonSchema[] | undefined> = {
   admin: [{ adminBearer: [] }],
   terminal: [{ terminalSignature: [] }],
   terminal_even_revoked: [{ terminalSignature: [] }],
+  session: [{ sessionBearer: [] }],
+  session_full: [{ sessionBearer: [] }],
+  device: [{ deviceSignature: [] }],
+  session_or_device: [{ sessionBearer: [] }, { deviceSignature: [] }],
 };
 
 export function buildOpenApiDocument(routes: readonly AnyRoute[], version: string): JsonSchema {
@@ -89,6 +93,13 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       schemas: { Problem: PROBLEM_SCHEMA },
       securitySchemes: {
         adminBearer: { type: 'http', scheme: 'bearer', description: 'The admin token (TEGATA_ADMIN_TOKEN)' },
+        sessionBearer: { type: 'http', scheme: 'bearer', description: 'A customer session token (POST /v1/sessions/verify)' },
+        deviceSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Tegata-Signature',
+          description: 'Ed25519 signature of the request by the bound device key, with Tegata-Device and Tegata-Timestamp (PROTOCOL.md §6)',
+        },
         terminalSignature: {
           type: 'apiKey',
           in: 'header',

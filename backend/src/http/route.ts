@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Terminal } from '../db/schema.js';
+import type { Device, Session, Terminal } from '../db/schema.js';
 
 /**
  * - `none`: public;
@@ -13,7 +13,28 @@ import type { Terminal } from '../db/schema.js';
  * - `terminal_even_revoked`: the same, but a revoked terminal that proves its key is let in
  *   (journal upload: records it made before revocation are quarantined, not lost).
  */
-export type RouteAuth = 'none' | 'admin' | 'terminal' | 'terminal_even_revoked';
+export type RouteAuth =
+  | 'none'
+  | 'admin'
+  | 'terminal'
+  | 'terminal_even_revoked'
+  /** `Authorization: Bearer <session token>` of a live customer session, either scope. */
+  | 'session'
+  /** The same, full scope only (not an e-mail-verified restricted session). */
+  | 'session_full'
+  /** A device-signed request (PROTOCOL.md §6 `Tegata-Device`) of an active device. */
+  | 'device'
+  /** A session (either scope) or a device-signed request. */
+  | 'session_or_device';
+
+/** The customer behind a session- or device-authenticated request. */
+export interface Customer {
+  accountId: string;
+  session: Session | null;
+  /** The bearer token as sent (binding proofs sign it). */
+  sessionToken: string | null;
+  device: Device | null;
+}
 
 export interface ResponseSpec {
   description: string;
@@ -39,6 +60,8 @@ export interface RouteContext<B, Q, P> {
   reply: FastifyReply;
   /** The authenticated terminal on terminal routes, otherwise null. */
   terminal: Terminal | null;
+  /** The customer on session and device routes, otherwise null. */
+  customer: Customer | null;
 }
 
 export interface RouteSpec<

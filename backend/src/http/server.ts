@@ -17,7 +17,7 @@ import './requestContext.js';
 import type { Metrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.js';
 import { ProblemError } from './problemError.js';
-import type { AnyRoute } from './route.js';
+import type { AnyRoute, Customer, RouteAuth } from './route.js';
 import { authenticateTerminal, type TerminalAuthDeps } from './terminalAuth.js';
 
 
@@ -28,7 +28,13 @@ export interface ServerDeps extends TerminalAuthDeps {
   adminToken: string | undefined;
   bodyLimitBytes: number;
   routes: readonly AnyRoute[];
+  /** Authenticates customer routes (session bearer tokens, device-signed requests). */
+  authenticateCustomer?: (request: FastifyRequest, auth: CustomerAuth) => Promise<Customer>;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy?: boolean;
 }
+
+export type CustomerAuth = Extract<RouteAuth, 'session' | 'session_full' | 'device' | 'session_or_device'>;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -45,6 +51,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    trustProxy: deps.trustProxy ?? false,
   });
 
   app.decorateRequest('rawBody', null);
@@ -115,7 +122,15 @@ function registerRoute(app: FastifyInstance, route: AnyRoute, deps: ServerDeps):
     url: route.url,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     handler: async (request, reply) => {
+      let customer: Customer | null = null;
       switch (route.auth) {
+        case 'session':
+        case 'session_full':
+        case 'device':
+        case 'session_or_device':
+          if (deps.authenticateCustomer === undefined) throw new Error('customer routes need authenticateCustomer');
+          customer = await deps.authenticateCustomer(request, route.auth);
+          break;
         case 'admin':
           checkAdmin(request, deps.adminToken);
           break;
@@ -129,7 +144,7 @@ function registerRoute(app: FastifyInstance, route: AnyRoute, deps: ServerDeps):
       const params = validate(route.params, request.params, 'path parameters');
       const query = validate(route.query, request.query, 'query');
       const body = validate(route.body, request.body, 'body');
-      const result = await route.handler({ body, query, params, request, reply, terminal: request.terminal });
+      const result = await route.handler({ body, query, params, request, reply, terminal: request.terminal, customer });
       void reply.code(result.status);
       if (result.body === undefined) return reply.send();
       if (result.contentType !== undefined) return reply.header('content-type', result.contentType).send(result.body);

@@ -1,11 +1,15 @@
 /**
- * Dev mode only (404 otherwise), admin token required: stand-ins for the account routes of
- * the next issue, so demos and tests can create a funded wallet with a bound phone.
+ * Dev mode only (404 otherwise). The outbox (`GET /v1/dev/outbox?to=`) lets the wallet
+ * simulator, demos and tests read one-time codes. The admin-token stand-ins create an account
+ * and bind a phone without sign-up and 2-step verification, for tests that are about payments
+ * rather than accounts.
  */
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { createAccount, walletOfAccount } from '../domain/accounts.js';
+import { normaliseEmail, normalisePhone } from '../domain/accounts/contacts.js';
 import { bindDevice } from '../domain/devices.js';
+import { outboxFor } from '../domain/notifications/outbox.js';
 import { ProblemError } from '../http/problemError.js';
 import { defineRoute, json, type AnyRoute } from '../http/route.js';
 
@@ -14,6 +18,27 @@ const tags = ['dev'];
 export function devRoutes(ctx: AppContext): AnyRoute[] {
   if (!ctx.config.dev) return [];
   return [
+    defineRoute({
+      method: 'GET',
+      url: '/v1/dev/outbox',
+      operationId: 'devOutbox',
+      summary: 'Dev mode only: messages sent to a phone number or e-mail address, newest first',
+      tags,
+      auth: 'none',
+      query: z.object({ to: z.string().min(1).max(320) }),
+      responses: {
+        200: {
+          description: 'Messages',
+          schema: z.object({
+            messages: z.array(z.object({ channel: z.enum(['sms', 'email']), to: z.string(), text: z.string(), createdAt: z.number().int() })),
+          }),
+        },
+      },
+      handler: async ({ query }) => {
+        const to = query.to.includes('@') ? normaliseEmail(query.to) : normalisePhone(query.to);
+        return json(200, { messages: to === undefined ? [] : await outboxFor(ctx, to) });
+      },
+    }),
     defineRoute({
       method: 'POST',
       url: '/v1/dev/accounts',
@@ -46,8 +71,10 @@ export function devRoutes(ctx: AppContext): AnyRoute[] {
           }),
         },
       },
-      handler: async ({ params, body }) =>
-        json(201, await bindDevice(ctx, { accountId: params.id, publicKey: body.publicKey, name: body.name })),
+      handler: async ({ params, body }) => {
+        const { replaced: _replaced, ...bound } = await bindDevice(ctx, { accountId: params.id, publicKey: body.publicKey, name: body.name });
+        return json(201, bound);
+      },
     }),
     defineRoute({
       method: 'GET',

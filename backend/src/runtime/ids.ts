@@ -30,3 +30,39 @@ export function newId(prefix: string, random: Random): string {
 export function uuidv7(clock: Clock, random: Random): string {
   return protocolUuidv7(clock.nowMs(), (length) => random.bytes(length));
 }
+
+let lastMonotonic: { ms: number; bytes: Uint8Array } | null = null;
+
+/**
+ * A UUIDv7 that sorts after every earlier one this process made, even within one millisecond
+ * (RFC 9562 §6.2 method 2: the random part of the previous id plus one), so rows ordered by id
+ * come out in creation order — the outbox's "newest first" under a frozen test clock.
+ */
+export function monotonicUuidv7(clock: Clock, random: Random): string {
+  const ms = clock.nowMs();
+  let bytes: Uint8Array;
+  if (lastMonotonic !== null && ms <= lastMonotonic.ms) {
+    bytes = Uint8Array.from(lastMonotonic.bytes);
+    for (let i = 15; i >= 6; i--) {
+      const next = ((bytes[i] ?? 0) + 1) & 0xff;
+      bytes[i] = next;
+      if (next !== 0) break;
+    }
+  } else {
+    bytes = random.bytes(16);
+    bytes[0] = 0; // set below; the first random bytes are replaced by the time
+  }
+  const at = lastMonotonic !== null && ms <= lastMonotonic.ms ? lastMonotonic.ms : ms;
+  const high = Math.floor(at / 2 ** 16);
+  bytes[0] = (high >>> 24) & 0xff;
+  bytes[1] = (high >>> 16) & 0xff;
+  bytes[2] = (high >>> 8) & 0xff;
+  bytes[3] = high & 0xff;
+  bytes[4] = (at >>> 8) & 0xff;
+  bytes[5] = at & 0xff;
+  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  lastMonotonic = { ms: at, bytes };
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

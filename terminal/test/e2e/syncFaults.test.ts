@@ -21,7 +21,7 @@ afterAll(async () => {
   await Promise.all(registers.map((register) => register.stop()));
   await backend.stop();
   temp.remove();
-});
+}, 60_000);
 
 async function register(name: string): Promise<Register> {
   const made = await enrolledRegister(backend, temp.path, name, storeId, fingerprint);

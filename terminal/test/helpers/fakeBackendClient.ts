@@ -30,6 +30,8 @@ export class FakeBackend {
   readonly chain: JournalRecord[] = [];
   readonly calls: { method: Method; args: unknown[] }[] = [];
   readonly behaviour: Behaviour;
+  /** How many times the engine cut its requests short (on stop). */
+  aborted = 0;
   readonly #once: { [M in Method]: Behaviour[M][] } = { time: [], trust: [], head: [], journal: [], outcomes: [], authorize: [] };
 
   constructor(time: FakeTime) {
@@ -102,8 +104,11 @@ export class FakeBackend {
 
   /** The object the engine talks to. Every answer arrives asynchronously, as over HTTP. */
   client(): BackendClient {
-    const fake: Pick<BackendClient, 'baseUrl' | 'time' | 'trust' | 'head' | 'journal' | 'outcomes' | 'authorize'> = {
+    const fake: Pick<BackendClient, 'baseUrl' | 'abort' | 'time' | 'trust' | 'head' | 'journal' | 'outcomes' | 'authorize'> = {
       baseUrl: 'http://backend.test',
+      abort: () => {
+        this.aborted++;
+      },
       time: () => Promise.resolve().then(() => this.#answer('time', [])),
       trust: (serial) => Promise.resolve().then(() => this.#answer('trust', [serial])),
       head: () => Promise.resolve().then(() => this.#answer('head', [])),

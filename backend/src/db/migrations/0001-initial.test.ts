@@ -3,7 +3,7 @@ import { NO_MIGRATIONS } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DIALECTS, type TestDatabase } from '../../../test/databases.js';
 import type { Db } from '../database.js';
-import { appliedMigrations, migrateTo, migrateToLatest } from '../migrate.js';
+import { appliedMigrations, migrateTo } from '../migrate.js';
 
 describe.each(TEST_DIALECTS)('migration 0001 on %s', (dialect) => {
   let testDb: TestDatabase;
@@ -19,9 +19,9 @@ describe.each(TEST_DIALECTS)('migration 0001 on %s', (dialect) => {
   });
 
   it('creates the tables, keeps 64-bit integers exact, and rolls back', async () => {
-    expect(await migrateToLatest(db)).toEqual(['0001-initial']);
+    expect(await migrateTo(db, '0001-initial')).toEqual(['0001-initial']);
     expect(await appliedMigrations(db)).toEqual(['0001-initial']);
-    expect(await migrateToLatest(db)).toEqual([]); // idempotent
+    expect(await migrateTo(db, '0001-initial')).toEqual([]); // idempotent
 
     await db.kysely.insertInto('stores').values({ id: 'sto_1', name: 'Ginza', created_at: 1_764_115_200_123 }).execute();
     await db.kysely

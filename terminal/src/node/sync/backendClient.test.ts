@@ -326,3 +326,16 @@ describe('BackendClient failures', () => {
     });
   }
 });
+
+describe('abort', () => {
+  it('ends a request in flight at once, and later calls work again', async () => {
+    const server = await startServer(() => undefined); // never answers
+    const client = new BackendClient({ baseUrl: server.url, ed25519: nodeEd25519, nowMs: () => Date.now() });
+    const began = performance.now();
+    const pending = client.time(10_000);
+    setTimeout(() => client.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: 'BackendError' });
+    expect(performance.now() - began).toBeLessThan(2_000);
+    await server.close();
+  });
+});

@@ -61,9 +61,17 @@ export type JournalReply = z.infer<typeof journalReplySchema>;
  */
 export class BackendClient {
   readonly #fetch: typeof fetch;
+  /** Aborted by `abort()`: every call in flight gives up at once (shutdown). */
+  #stop = new AbortController();
 
   constructor(private readonly options: BackendClientOptions) {
     this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Ends every request in flight now (they fail as `network`); later calls work again. */
+  abort(): void {
+    this.#stop.abort();
+    this.#stop = new AbortController();
   }
 
   get baseUrl(): string {
@@ -139,7 +147,7 @@ export class BackendClient {
         method,
         headers,
         ...(body === undefined ? {} : { body: bytes }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#stop.signal]),
       });
     } catch (error) {
       const name = error instanceof Error ? error.name : '';

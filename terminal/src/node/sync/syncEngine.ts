@@ -94,10 +94,12 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
     this.#schedule(0);
   }
 
+  /** Stops at once: a round waiting on the network is cut short, not waited for. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== null) this.#o.timers.clearTimeout(this.#timer);
     this.#timer = null;
+    this.#o.client.abort();
     await this.#running?.catch(() => undefined);
   }
 

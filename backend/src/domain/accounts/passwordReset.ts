@@ -1,0 +1,140 @@
+/**
+ * Password reset (PROTOCOL.md §8, DESIGN.md "the 7pay lesson"): `POST /v1/password-resets`
+ * always answers 202 and sends two codes, one by SMS and one by e-mail, to the phone and
+ * address on file — there is no field for another destination and no knowledge-based question.
+ * Confirming needs both codes (a SIM swap alone is not enough), or the SMS code and a request
+ * signed by the bound phone. A reset ends every session and pending login, tells every
+ * channel, and opens a cool-down in which newly bound phones get zero offline limits — unless
+ * the bound phone itself confirmed it.
+ */
+import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db/database.js';
+import type { Account, Device } from '../../db/schema.js';
+import { newId } from '../../runtime/ids.js';
+import { enqueueMessage } from '../notifications/outbox.js';
+import { claimSend, sendLimited, type SendLimit } from '../notifications/sendLimits.js';
+import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
+import { checkCode, consumeCode, insertCode, type CodeCheck } from './codes.js';
+import { loginKey, normaliseIp, parseLogin } from './contacts.js';
+import { hashPassword } from './passwords.js';
+import { endSessions, findAccountByLogin } from './sessions.js';
+import { invalidCode, invalidRequest, passwordOrThrow, scryptParams } from './signup.js';
+import { clearFailures, codeThrottleKeys, enforceThrottle, loginThrottleKeys, recordFailure, tooManyAttempts, type ClientInfo } from './throttle.js';
+
+/**
+ * Send limits of both channels. For a login that names no account the same counters are
+ * touched under a stand-in key, so the two cases cost the same.
+ */
+async function claimBoth(ctx: AppContext, account: Account | undefined, name: string): Promise<[SendLimit | null, SendLimit | null]> {
+  if (account?.phone != null && account.email !== null) {
+    return Promise.all([claimSend(ctx, 'sms', account.phone), claimSend(ctx, 'email', account.email)]);
+  }
+  const now = ctx.clock.nowMs();
+  await Promise.all([
+    ctx.counters.hit(`send:shadow:${name}:h`, 3600, now),
+    ctx.counters.hit(`send:shadow:${name}:d`, 86_400, now),
+    ctx.counters.hit(`send:shadow-prefix`, 3600, now),
+    ctx.counters.hit(`send:shadow:${name}:e`, 3600, now),
+  ]);
+  return ['destination', 'destination'];
+}
+
+export async function requestReset(ctx: AppContext, input: { login: string }, client: ClientInfo): Promise<void> {
+  const login = parseLogin(input.login);
+  if (login === undefined) throw invalidRequest('login must be a phone number (+81…) or an e-mail address');
+  const name = loginKey(login);
+  const nowMs = ctx.clock.nowMs();
+  const perIp = await ctx.counters.hit(`reset:ip:${normaliseIp(client.ip)}`, 3600, nowMs);
+  if (perIp.count > ctx.config.throttle.signupsPerIpPerHour) throw tooManyAttempts(Math.max(1, Math.ceil((perIp.resetsAt - nowMs) / 1000)));
+  // Past the per-login limit the request is still answered 202, and nothing is sent.
+  const perLogin = await ctx.counters.hit(`reset:login:${name}`, 3600, nowMs);
+  const allowed = perLogin.count <= ctx.config.throttle.resetsPerLoginPerHour;
+
+  const account = await findAccountByLogin(ctx, login);
+  const [smsLimit, emailLimit] = await claimBoth(ctx, allowed ? account : undefined, name);
+  const resetId = newId('rst', ctx.random);
+  const ttl = ctx.config.accounts.codeTtlSeconds;
+  await inTransaction(ctx.db, async (trx) => {
+    await trx
+      .insertInto('password_resets')
+      .values({ id: resetId, account_id: allowed ? (account?.id ?? null) : null, login_hash: name, ip: normaliseIp(client.ip), created_at: nowMs, expires_at: nowMs + ttl * 1000, completed_at: null })
+      .execute();
+    const sms = await insertCode(ctx, trx, { purpose: 'reset_sms', subjectId: resetId, accountId: account?.id ?? null, channel: 'sms', destination: account?.phone ?? null });
+    const mail = await insertCode(ctx, trx, { purpose: 'reset_email', subjectId: resetId, accountId: account?.id ?? null, channel: 'email', destination: account?.email ?? null });
+    if (account?.phone == null || account.email === null) return;
+    const smsText = codeText(sms.code, ttl, 'reset');
+    const mailText = codeText(mail.code, ttl, 'reset');
+    await sendLimited(ctx, trx, { channel: 'sms', to: account.phone, kind: 'reset_code', text: smsText, redacted: maskCode(smsText), accountId: account.id }, smsLimit);
+    await sendLimited(ctx, trx, { channel: 'email', to: account.email, kind: 'reset_code', text: mailText, redacted: maskCode(mailText), accountId: account.id }, emailLimit);
+  });
+  ctx.notificationsQueued();
+}
+
+export async function confirmReset(
+  ctx: AppContext,
+  input: { login: string; smsCode: string; emailCode?: string | undefined; newPassword: string },
+  client: ClientInfo,
+  device: Device | null,
+): Promise<void> {
+  const login = parseLogin(input.login);
+  if (login === undefined) throw invalidRequest('login must be a phone number (+81…) or an e-mail address');
+  passwordOrThrow(ctx, input.newPassword, [login.value]);
+  const name = loginKey(login);
+  const keys = codeThrottleKeys(ctx, client, `reset:${name}`);
+  await enforceThrottle(ctx, keys);
+  const nowMs = ctx.clock.nowMs();
+  const account = await findAccountByLogin(ctx, login);
+  const reset =
+    account === undefined
+      ? undefined
+      : await ctx.db.kysely
+          .selectFrom('password_resets')
+          .selectAll()
+          .where('account_id', '=', account.id)
+          .where('completed_at', 'is', null)
+          .where('expires_at', '>=', nowMs)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .executeTakeFirst();
+  const deviceConfirms = device !== null && account !== undefined && device.account_id === account.id && device.status === 'active';
+  const sms: CodeCheck | undefined = reset === undefined ? undefined : await checkCode(ctx, 'reset_sms', reset.id, input.smsCode);
+  const mail: CodeCheck | undefined =
+    reset === undefined || deviceConfirms ? undefined : await checkCode(ctx, 'reset_email', reset.id, input.emailCode ?? '');
+  const mailOk = deviceConfirms || mail?.result === 'ok';
+  if (account === undefined || reset === undefined || sms?.result !== 'ok' || !mailOk) {
+    await recordFailure(ctx, keys, { client });
+    ctx.metrics.accountEvents.inc({ event: 'reset_failed' });
+    throw invalidCode();
+  }
+  // Only now, with the codes right, may the answer depend on the account's other address.
+  passwordOrThrow(ctx, input.newPassword, [account.phone, account.email]);
+  const passwordHash = await hashPassword(input.newPassword, scryptParams(ctx), ctx.random);
+  const cooldownUntil = deviceConfirms ? null : nowMs + ctx.config.accounts.resetCooldownSeconds * 1000;
+  const text = MESSAGES.passwordChanged(formatTime(nowMs), cooldownUntil === null ? 0 : Math.round(ctx.config.accounts.resetCooldownSeconds / 3600));
+  const done = await inTransaction(ctx.db, async (trx) => {
+    if (!(await consumeCode(trx, sms.codeId, nowMs))) return false;
+    if (mail?.result === 'ok' && !(await consumeCode(trx, mail.codeId, nowMs))) return false;
+    await trx.updateTable('password_resets').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: nowMs, cooldown_until: cooldownUntil })
+      .where('id', '=', account.id)
+      .execute();
+    await endSessions(trx, account.id, 'password_reset', nowMs);
+    // A login started with the old password must not finish either.
+    await trx.updateTable('login_challenges').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
+    // Every channel hears of it, whatever the send limits: this is the message that matters.
+    if (account.phone !== null) await enqueueMessage(ctx, trx, { channel: 'sms', to: account.phone, kind: 'password_changed', text, accountId: account.id });
+    if (account.email !== null) await enqueueMessage(ctx, trx, { channel: 'email', to: account.email, kind: 'password_changed', text, accountId: account.id });
+    return true;
+  });
+  if (!done) throw invalidCode();
+  const accountKeys = [account.phone, account.email].flatMap((value) => {
+    const parsed = value === null ? undefined : parseLogin(value);
+    return parsed === undefined ? [] : loginThrottleKeys(ctx, client, loginKey(parsed)).filter((k) => !k.source);
+  });
+  await clearFailures(ctx, [...accountKeys, ...keys]);
+  ctx.notificationsQueued();
+  ctx.metrics.accountEvents.inc({ event: 'password_reset' });
+  ctx.logger.info({ accountId: account.id, confirmedByDevice: deviceConfirms, cooldownUntil }, 'password reset');
+}

@@ -1,0 +1,49 @@
+/**
+ * The texts customers read. Short enough for one SMS where they go by SMS; every code message
+ * says how long it lasts and never to share it, and every security event says what to do if it
+ * was not the customer.
+ */
+const NOT_YOU = 'If this was not you, reset your password and remove the phone in the Tegata app, or call support.';
+
+function minutes(seconds: number): string {
+  const m = Math.max(1, Math.round(seconds / 60));
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
+export function codeText(code: string, ttlSeconds: number, purpose: 'signup' | 'login' | 'reset'): string {
+  const what = purpose === 'signup' ? 'sign-up' : purpose === 'login' ? 'login' : 'password reset';
+  const warning =
+    purpose === 'login'
+      ? ' Someone entered your password to log in: if it was not you, change your password.'
+      : purpose === 'reset'
+        ? ' A password reset was requested; if it was not you, ignore this message: your password is unchanged.'
+        : '';
+  return `Your Tegata ${what} code is ${code}. It expires in ${minutes(ttlSeconds)}. Never share it.${warning}`;
+}
+
+export function maskCode(text: string): string {
+  return text.replace(/\b[0-9]{6}\b/g, '******');
+}
+
+export const MESSAGES = {
+  signupExists: (channel: 'sms' | 'email') =>
+    `Someone tried to open a Tegata account with this ${channel === 'sms' ? 'phone number' : 'e-mail address'}, which already has one. ` +
+    'If it was you, log in instead or reset your password. Otherwise you can ignore this message.',
+  welcome: () => 'Welcome to Tegata. Your phone number and e-mail address are verified. Bind your phone in the app to pay.',
+  secondFactorFailed: () =>
+    `A login to your Tegata account with your correct password failed its second step (too many wrong codes). Your password may be known to someone else: change it. ${NOT_YOU}`,
+  deviceBound: (name: string, at: string) =>
+    `A phone ("${name}") was bound to your Tegata wallet at ${at}. Any phone bound before it can no longer pay. ${NOT_YOU}`,
+  deviceRevoked: (name: string, at: string) => `The phone "${name}" was removed from your Tegata wallet at ${at}; it can no longer pay.`,
+  passwordChanged: (at: string, cooldownHours: number) =>
+    `Your Tegata password was reset at ${at} and every session was ended.` +
+    (cooldownHours > 0 ? ` For ${cooldownHours} hours a newly bound phone cannot pay offline.` : '') +
+    ` ${NOT_YOU}`,
+  passwordChangedInSession: (at: string) => `Your Tegata password was changed at ${at} and every session was ended. ${NOT_YOU}`,
+  topup: (amount: number, currency: number) => `Your Tegata wallet was topped up with ${amount} (currency ${currency}) by card.`,
+};
+
+/** UTC, to the minute: `2025-11-26 03:09 UTC`. */
+export function formatTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

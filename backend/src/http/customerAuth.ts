@@ -1,0 +1,86 @@
+/**
+ * Customer authentication: session bearer tokens, and device-signed requests (PROTOCOL.md §6,
+ * `Tegata-Device`), checked in the order verifySignedRequest gives. An unknown device id is
+ * answered like a bad signature, so a device id (which every merchant sees) reveals nothing;
+ * revocation is told only to a caller that proved it holds the key.
+ */
+import type { FastifyRequest } from 'fastify';
+import './requestContext.js';
+import { fromBase64url, readSignedRequestHeaders, REQUEST_TIME_WINDOW_MS, SIGNED_REQUEST_HEADERS, verifySignedRequest } from '@tegata/protocol';
+import type { AppContext } from '../context.js';
+import type { Device } from '../db/schema.js';
+import { sessionOfToken } from '../domain/accounts/sessions.js';
+import { ProblemError } from './problemError.js';
+import type { Customer } from './route.js';
+import type { CustomerAuth } from './server.js';
+
+const EMPTY = new Uint8Array(0);
+const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
+
+/** True when the request carries the device header (it then must verify). */
+export function isDeviceSigned(request: FastifyRequest): boolean {
+  return request.headers[SIGNED_REQUEST_HEADERS.device.toLowerCase()] !== undefined;
+}
+
+export async function authenticateDevice(ctx: AppContext, request: FastifyRequest): Promise<Device> {
+  const headers = readSignedRequestHeaders('device', request.headers);
+  const nowMs = ctx.clock.nowMs();
+  const inWindow = headers.ok && Math.abs(nowMs - headers.timestampMs) <= REQUEST_TIME_WINDOW_MS;
+  const device =
+    headers.ok && inWindow ? await ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', headers.principalId).executeTakeFirst() : undefined;
+  const publicKey = device === undefined ? null : fromBase64url(device.public_key);
+  const result = verifySignedRequest(ctx.ed, {
+    kind: 'device',
+    method: request.method,
+    target: request.raw.url ?? request.url,
+    headers: request.headers,
+    body: request.rawBody ?? EMPTY,
+    nowMs,
+    lookupKey: () => (device === undefined || publicKey === null ? undefined : { publicKey, revoked: device.status !== 'active' }),
+  });
+  if (result.ok) {
+    if (device === undefined) throw new Error('verified a device request without a device');
+    return device;
+  }
+  switch (result.code) {
+    case 'missing_headers':
+      throw ProblemError.of(401, 'missing_signature', 'The request is not signed', { detail: `header ${result.header} is missing` });
+    case 'malformed_headers':
+      throw ProblemError.of(401, 'malformed_signature_headers', 'A signature header is malformed', {
+        detail: `header ${result.header} is not in its canonical form`,
+      });
+    case 'timestamp_out_of_window':
+      throw ProblemError.of(401, 'timestamp_out_of_window', 'Request time is too far from server time', {
+        detail: `Tegata-Timestamp must be within ${REQUEST_TIME_WINDOW_MS / 1000} s of the server time`,
+        extensions: { serverTime: result.serverTimeMs },
+      });
+    case 'unknown_principal':
+    case 'bad_signature':
+      throw ProblemError.of(401, 'bad_signature', 'The request signature does not verify');
+    case 'revoked_principal':
+      throw ProblemError.of(403, 'device_revoked', 'This device has been revoked');
+  }
+}
+
+function unauthorized(): ProblemError {
+  return ProblemError.of(401, 'unauthorized', 'Log in again', { detail: 'the session is missing, expired, idle for too long or ended' });
+}
+
+export function customerAuthenticator(ctx: AppContext): (request: FastifyRequest, auth: CustomerAuth) => Promise<Customer> {
+  return async (request, auth) => {
+    if (auth === 'device' || (auth === 'session_or_device' && isDeviceSigned(request))) {
+      const device = await authenticateDevice(ctx, request);
+      return { accountId: device.account_id, session: null, sessionToken: null, device };
+    }
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const session = token === undefined ? undefined : await sessionOfToken(ctx, token);
+    if (session === undefined || token === undefined) throw unauthorized();
+    if (auth === 'session_full' && session.scope !== 'full') {
+      throw ProblemError.of(403, 'restricted_session', 'This session may only view the wallet and remove devices', {
+        detail: 'log in with the SMS code for everything else',
+      });
+    }
+    return { accountId: session.account_id, session, sessionToken: token, device: null };
+  };
+}

@@ -1,0 +1,143 @@
+/** Sign-up and login (PROTOCOL.md §8 wallet routes). */
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { changePassword } from '../domain/accounts/passwordChange.js';
+import { endSession, startLogin, verifyLogin } from '../domain/accounts/sessions.js';
+import { startSignup, verifySignup } from '../domain/accounts/signup.js';
+import { clientOf } from '../http/client.js';
+import { authenticateDevice, isDeviceSigned } from '../http/customerAuth.js';
+import { defineRoute, json, noContent, type AnyRoute } from '../http/route.js';
+
+const code = z.string().max(16);
+const password = z.string().min(1).max(4096);
+const session = z.object({ sessionToken: z.string(), expiresAt: z.number().int(), scope: z.enum(['full', 'restricted']) });
+
+export function accountRoutes(ctx: AppContext): AnyRoute[] {
+  const tags = ['wallet'];
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/accounts',
+      operationId: 'signUp',
+      summary: 'Start a sign-up: one code goes by SMS, another by e-mail. 202 whether or not the addresses already have an account',
+      tags,
+      auth: 'none',
+      body: z.object({ phone: z.string().max(64), email: z.string().max(320), password }),
+      responses: { 202: { description: 'Codes sent where they can be', schema: z.object({ status: z.literal('codes_sent') }) } },
+      problems: ['invalid_request', 'weak_password', 'too_many_attempts'],
+      handler: async ({ body, request }) => {
+        await startSignup(ctx, body, clientOf(request));
+        return json(202, { status: 'codes_sent' });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/accounts/verify',
+      operationId: 'verifySignUp',
+      summary: 'Finish a sign-up with both codes (both channels verified)',
+      tags,
+      auth: 'none',
+      body: z.object({ phone: z.string().max(64), smsCode: code, emailCode: code }),
+      responses: { 201: { description: 'Account created', schema: z.object({ accountId: z.string() }) } },
+      problems: ['invalid_code', 'too_many_attempts'],
+      handler: async ({ body, request }) => json(201, await verifySignup(ctx, body, clientOf(request))),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/sessions',
+      operationId: 'logIn',
+      summary:
+        'Log in: the password opens a challenge whose code goes by SMS (full session) or e-mail (restricted: view the wallet, remove devices). Signed by the bound phone (Tegata-Device), it gives the session at once',
+      tags,
+      auth: 'none',
+      body: z.object({ login: z.string().max(320), password, channel: z.enum(['sms', 'email']).optional() }),
+      responses: {
+        200: {
+          description: 'A challenge, or with a device signature a session',
+          schema: z.union([z.object({ challengeId: z.string(), channel: z.enum(['sms', 'email']) }), session]),
+        },
+      },
+      problems: ['invalid_credentials', 'too_many_attempts', 'too_many_codes', 'bad_signature', 'device_revoked'],
+      handler: async ({ body, request }) => {
+        const device = isDeviceSigned(request) ? await authenticateDevice(ctx, request) : null;
+        return json(200, await startLogin(ctx, body, clientOf(request), device));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/sessions/verify',
+      operationId: 'verifyLogin',
+      summary: 'The code of a login challenge gives the session',
+      tags,
+      auth: 'none',
+      body: z.object({ challengeId: z.string().max(64), code }),
+      responses: { 200: { description: 'The session', schema: session } },
+      problems: ['invalid_code', 'too_many_attempts'],
+      handler: async ({ body, request }) => json(200, await verifyLogin(ctx, body, clientOf(request))),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/account/password',
+      operationId: 'changePassword',
+      summary: 'Change the password (full session and the current password); ends every session, this one too',
+      tags,
+      auth: 'session_full',
+      body: z.object({ currentPassword: password, newPassword: password }),
+      responses: { 204: { description: 'Changed' } },
+      problems: ['invalid_credentials', 'weak_password', 'too_many_attempts', 'restricted_session'],
+      handler: async ({ body, customer, request }) => {
+        if (customer === null) throw new Error('session route without a customer');
+        await changePassword(ctx, customer.accountId, body, clientOf(request));
+        return noContent();
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/sessions/current',
+      operationId: 'currentSession',
+      summary: 'This session: its account, scope, second factor and when it ends',
+      tags,
+      auth: 'session',
+      responses: {
+        200: {
+          description: 'The session',
+          schema: z.object({
+            accountId: z.string(),
+            scope: z.enum(['full', 'restricted']),
+            secondFactor: z.enum(['sms', 'email', 'device']),
+            verifiedAt: z.number().int(),
+            expiresAt: z.number().int(),
+            idleExpiresAt: z.number().int(),
+          }),
+        },
+      },
+      handler: ({ customer }) => {
+        const session = customer?.session;
+        if (session === null || session === undefined) throw new Error('session route without a session');
+        return Promise.resolve(
+          json(200, {
+            accountId: session.account_id,
+            scope: session.scope,
+            secondFactor: session.second_factor,
+            verifiedAt: session.verified_at,
+            expiresAt: session.expires_at,
+            idleExpiresAt: Math.min(session.expires_at, session.last_seen_at + ctx.config.accounts.sessionIdleSeconds * 1000),
+          }),
+        );
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/v1/sessions/current',
+      operationId: 'logOut',
+      summary: 'End this session',
+      tags,
+      auth: 'session',
+      responses: { 204: { description: 'Ended' } },
+      handler: async ({ customer }) => {
+        if (customer?.session !== null && customer?.session !== undefined) await endSession(ctx, customer.session.id);
+        return noContent();
+      },
+    }),
+  ];
+}

@@ -1,0 +1,187 @@
+/**
+ * `tegata-wallet`: a customer's phone for development, demos and tests, against a dev-mode
+ * backend (one-time codes come from its dev outbox). Output is JSON, except `qr` without --out.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { qrPng, qrTerminal } from '../wallet/qrImages.js';
+import { serveRotatingQr, type RotatingQrServer } from '../wallet/rotatingQrServer.js';
+import { DEFAULT_STATE_FILE } from '../wallet/walletState.js';
+import { WalletError, WalletSimulator, type WalletSimulatorOptions } from '../wallet/walletSimulator.js';
+
+export interface WalletCliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Settles when the process is asked to stop (serve runs until then). */
+  stopped: Promise<unknown>;
+  /** Tests hand in their clock, fetch and a callback to learn the serve URL. */
+  simulator?: Partial<Omit<WalletSimulatorOptions, 'stateFile' | 'url'>>;
+  onServing?: (server: RotatingQrServer) => void;
+}
+
+export const WALLET_USAGE = `Usage: tegata-wallet [--url <backend>] [--state <file>] <command> [options]
+
+A simulated customer's phone (TEST-ONLY) against a backend in dev mode.
+  signup --phone <+81…> --email <address> --password <password>
+                       sign up; both codes are read from the dev outbox
+  login [--channel sms|email] [--password <password>]
+                       log in with the code sent by SMS (or e-mail: a restricted session)
+  bind [--name <name>] bind a new device key to the account (logs in by SMS first)
+  renew                renew the certificate (device-signed; only in its last quarter)
+  balance              the wallet's balance and newest movements
+  topup <amount> [--card <token>] [--answer <3-D Secure answer>]
+                       top up with the test card gateway (tok_test_3ds by default)
+  token [--ttl <s>]    print a TG1 payment token (the counter is saved first)
+  qr [--out <file.png>] [--ttl <s>]
+                       a token as a QR code: a PNG file, or printed in the terminal
+  serve [--port <n>] [--host <addr>] [--period <s>]
+                       a web page showing a QR code that changes every 30 s
+  status               what the state file holds (no secrets)
+--url defaults to TEGATA_URL or http://127.0.0.1:8080 (then to the state file's);
+--state defaults to TEGATA_WALLET_STATE or ./${DEFAULT_STATE_FILE}.
+Exit status: 0 on success, 1 when the backend refuses, 2 on a usage error.`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  url: { type: 'string' },
+  state: { type: 'string' },
+  phone: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+  channel: { type: 'string' },
+  name: { type: 'string' },
+  card: { type: 'string' },
+  answer: { type: 'string' },
+  ttl: { type: 'string' },
+  out: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  period: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]{1,9}$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(value);
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${WALLET_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help === true || command === 'help') {
+    io.stdout(WALLET_USAGE);
+    return 0;
+  }
+  if (command === undefined) {
+    io.stderr(WALLET_USAGE);
+    return 2;
+  }
+  const stateFile = path.resolve(io.cwd, values.state ?? io.env.TEGATA_WALLET_STATE ?? DEFAULT_STATE_FILE);
+  const url = values.url ?? io.env.TEGATA_URL;
+  const print = (value: unknown) => io.stdout(JSON.stringify(value, null, 2));
+  try {
+    const wallet = new WalletSimulator({ ...io.simulator, stateFile, ...(url === undefined ? { url: 'http://127.0.0.1:8080' } : { url }) });
+    switch (command) {
+      case 'signup':
+        print(await wallet.signup({ phone: required('phone', values.phone), email: required('email', values.email), password: required('password', values.password) }));
+        return 0;
+      case 'login': {
+        const channel = values.channel ?? 'sms';
+        if (channel !== 'sms' && channel !== 'email') throw new UsageError('--channel is sms or email');
+        print(await wallet.login({ channel, ...(values.password === undefined ? {} : { password: values.password }) }));
+        return 0;
+      }
+      case 'bind':
+        print(await wallet.bind(values.name === undefined ? {} : { name: values.name }));
+        return 0;
+      case 'renew':
+        print(await wallet.renew());
+        return 0;
+      case 'balance':
+        print(await wallet.balance());
+        return 0;
+      case 'topup': {
+        const amount = integer('amount', rest[0], Number.NaN);
+        if (Number.isNaN(amount)) throw new UsageError('topup needs an amount');
+        print(await wallet.topup(amount, { ...(values.card === undefined ? {} : { card: values.card }), ...(values.answer === undefined ? {} : { answer: values.answer }) }));
+        return 0;
+      }
+      case 'token':
+        io.stdout(wallet.token({ ttl: integer('ttl', values.ttl, 30) }).token);
+        return 0;
+      case 'qr': {
+        const { token, counter } = wallet.token({ ttl: integer('ttl', values.ttl, 30) });
+        if (values.out !== undefined) {
+          const file = path.resolve(io.cwd, values.out);
+          writeFileSync(file, await qrPng(token));
+          print({ file, counter });
+        } else {
+          io.stdout(await qrTerminal(token));
+          io.stdout(token);
+        }
+        return 0;
+      }
+      case 'serve': {
+        const server = await serveRotatingQr({
+          wallet,
+          host: values.host ?? '127.0.0.1',
+          port: integer('port', values.port, 8090),
+          periodMs: integer('period', values.period, 30) * 1000,
+          ...(io.simulator?.nowMs === undefined ? {} : { nowMs: io.simulator.nowMs }),
+        });
+        io.stderr(`wallet page on ${server.url}`);
+        io.onServing?.(server);
+        await io.stopped;
+        await server.close();
+        return 0;
+      }
+      case 'status': {
+        const state = wallet.state;
+        print({
+          backendUrl: state.backendUrl,
+          accountId: state.accountId ?? null,
+          phone: state.phone ?? null,
+          email: state.email ?? null,
+          session: state.session === undefined ? null : { scope: state.session.scope, expiresAt: state.session.expiresAt },
+          device: state.device === undefined ? null : { deviceId: state.device.deviceId, name: state.device.name, ...certificateView(wallet) },
+          nextCounter: state.nextCounter,
+        });
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n\n${WALLET_USAGE}`);
+      return 2;
+    }
+    if (error instanceof WalletError) {
+      io.stderr(`tegata-wallet: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function certificateView(wallet: WalletSimulator) {
+  const certificate = wallet.certificate;
+  return { notBefore: certificate.notBefore, notAfter: certificate.notAfter, perPaymentLimit: certificate.perPaymentLimit, cumulativeLimit: certificate.cumulativeLimit };
+}

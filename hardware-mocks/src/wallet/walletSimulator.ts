@@ -1,0 +1,277 @@
+/**
+ * A customer's phone against a real (dev-mode) backend: signs up and logs in reading the
+ * one-time codes from the dev outbox, binds a fresh device key with a proof of possession,
+ * renews its certificate with device-signed requests, tops up with the test card gateway, and
+ * mints TG1 tokens offline with a counter persisted before each token is shown.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  concatBytes,
+  fromBase64url,
+  parseCertificate,
+  signRequest,
+  toBase64url,
+  utf8Encode,
+  type Ed25519,
+  type ParsedCertificate,
+} from '@tegata/protocol';
+import { nodeEd25519 } from '@tegata/protocol/node';
+import { createOfflineWallet, DEFAULT_TOKEN_TTL_SECONDS } from './offlineWallet.js';
+import { loadWalletState, newWalletState, saveWalletState, type WalletState } from './walletState.js';
+
+export interface WalletSimulatorOptions {
+  /** The backend, e.g. http://127.0.0.1:8080; taken from the state file when absent. */
+  url?: string;
+  stateFile: string;
+  fetch?: typeof globalThis.fetch;
+  /** Unix ms; the phone's clock. */
+  nowMs?: () => number;
+  ed25519?: Ed25519;
+  randomBytes?: (length: number) => Uint8Array;
+  /** How long to wait for a code to appear in the dev outbox. */
+  codeTimeoutMs?: number;
+}
+
+/** A refusal from the backend (problem+json), or a step taken out of order. */
+export class WalletError extends Error {
+  constructor(
+    message: string,
+    readonly status = 0,
+    readonly code = 'wallet_error',
+  ) {
+    super(message);
+    this.name = 'WalletError';
+  }
+}
+
+interface OutboxMessage {
+  channel: 'sms' | 'email';
+  to: string;
+  text: string;
+  createdAt: number;
+}
+
+export interface BoundDevice {
+  deviceId: string;
+  notBefore: number;
+  notAfter: number;
+  perPaymentLimit: number;
+  cumulativeLimit: number;
+}
+
+export interface WalletBalance {
+  balance: number;
+  currency: number;
+  transactions: { id: string; kind: string; amount: number; createdAt: number }[];
+}
+
+export type TopupResult = { status: 'succeeded'; topupId: string; amount: number; balance: number };
+
+export class WalletSimulator {
+  readonly #options: Required<Omit<WalletSimulatorOptions, 'url'>>;
+  #state: WalletState;
+
+  constructor(options: WalletSimulatorOptions) {
+    const existing = loadWalletState(options.stateFile);
+    const url = options.url ?? existing?.backendUrl;
+    if (url === undefined) throw new WalletError('no backend URL: pass --url (or TEGATA_URL) once');
+    this.#state = existing ?? newWalletState(url);
+    this.#state.backendUrl = url.replace(/\/+$/, '');
+    this.#options = {
+      stateFile: options.stateFile,
+      fetch: options.fetch ?? globalThis.fetch,
+      nowMs: options.nowMs ?? (() => Date.now()),
+      ed25519: options.ed25519 ?? nodeEd25519,
+      randomBytes: options.randomBytes ?? ((n) => new Uint8Array(randomBytes(n))),
+      codeTimeoutMs: options.codeTimeoutMs ?? 5000,
+    };
+  }
+
+  get state(): Readonly<WalletState> {
+    return this.#state;
+  }
+
+  #save(): void {
+    saveWalletState(this.#options.stateFile, this.#state);
+  }
+
+  async #request<T>(method: string, target: string, options: { body?: unknown; token?: string; device?: boolean } = {}): Promise<{ status: number; body: T }> {
+    const text = options.body === undefined ? '' : JSON.stringify(options.body);
+    const headers: Record<string, string> = text === '' ? {} : { 'content-type': 'application/json' };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    if (options.device === true) {
+      const device = this.#requireDevice();
+      Object.assign(
+        headers,
+        signRequest(this.#options.ed25519, fromBase64url(device.seed) ?? new Uint8Array(), 'device', {
+          method,
+          target,
+          timestampMs: this.#options.nowMs(),
+          principalId: device.deviceId,
+          body: utf8Encode(text),
+        }),
+      );
+    }
+    const response = await this.#options.fetch(`${this.#state.backendUrl}${target}`, { method, headers, ...(text === '' ? {} : { body: text }) });
+    const raw = await response.text();
+    const body = (raw === '' ? {} : JSON.parse(raw)) as T & { code?: string; title?: string; detail?: string };
+    if (!response.ok) {
+      const reason = [body.title, body.detail].filter((part) => part !== undefined).join(': ');
+      throw new WalletError(`${method} ${target} → ${response.status} ${body.code ?? ''} ${reason}`.trim(), response.status, body.code ?? 'http_error');
+    }
+    return { status: response.status, body };
+  }
+
+  async #outbox(to: string): Promise<OutboxMessage[]> {
+    const reply = await this.#request<{ messages: OutboxMessage[] }>('GET', `/v1/dev/outbox?to=${encodeURIComponent(to)}`);
+    return reply.body.messages;
+  }
+
+  /** Runs `send`, then waits for a new message with a code for `to` in the dev outbox. */
+  async #withCode<T>(to: string, send: () => Promise<T>): Promise<{ result: T; code: string }> {
+    const seen = new Set((await this.#outbox(to)).map((m) => JSON.stringify(m)));
+    const result = await send();
+    const deadline = Date.now() + this.#options.codeTimeoutMs;
+    for (;;) {
+      for (const message of await this.#outbox(to)) {
+        if (seen.has(JSON.stringify(message))) continue;
+        const code = /\b([0-9]{6})\b/.exec(message.text)?.[1];
+        if (code !== undefined) return { result, code };
+      }
+      if (Date.now() > deadline) throw new WalletError(`no code arrived for ${to} (is the backend in dev mode? was a send limit reached?)`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async signup(input: { phone: string; email: string; password: string }): Promise<{ accountId: string }> {
+    const smsSeen = new Set((await this.#outbox(input.phone)).map((m) => JSON.stringify(m)));
+    const { code: emailCode } = await this.#withCode(input.email, () => this.#request('POST', '/v1/accounts', { body: input }));
+    const smsCode = (await this.#outbox(input.phone))
+      .filter((m) => !smsSeen.has(JSON.stringify(m)))
+      .map((m) => /\b([0-9]{6})\b/.exec(m.text)?.[1])
+      .find((code) => code !== undefined);
+    if (smsCode === undefined) throw new WalletError(`no sign-up code arrived for ${input.phone} (does the number already have an account?)`);
+    const verified = await this.#request<{ accountId: string }>('POST', '/v1/accounts/verify', { body: { phone: input.phone, smsCode, emailCode } });
+    Object.assign(this.#state, { phone: input.phone, email: input.email, password: input.password, accountId: verified.body.accountId });
+    this.#save();
+    return verified.body;
+  }
+
+  async login(options: { channel?: 'sms' | 'email'; password?: string } = {}): Promise<{ scope: string; expiresAt: number }> {
+    const { phone, email } = this.#state;
+    const password = options.password ?? this.#state.password;
+    if (phone === undefined || email === undefined || password === undefined) throw new WalletError('sign up first (or give --password)');
+    const channel = options.channel ?? 'sms';
+    const { result, code } = await this.#withCode(channel === 'sms' ? phone : email, () =>
+      this.#request<{ challengeId: string }>('POST', '/v1/sessions', { body: { login: phone, password, channel } }),
+    );
+    const session = await this.#request<{ sessionToken: string; expiresAt: number; scope: 'full' | 'restricted' }>('POST', '/v1/sessions/verify', {
+      body: { challengeId: result.body.challengeId, code },
+    });
+    this.#state.session = { token: session.body.sessionToken, expiresAt: session.body.expiresAt, scope: session.body.scope };
+    if (options.password !== undefined) this.#state.password = options.password;
+    this.#save();
+    return { scope: session.body.scope, expiresAt: session.body.expiresAt };
+  }
+
+  /** Binds a new device key; logs in by SMS first unless the session is fresh enough. */
+  async bind(options: { name?: string } = {}): Promise<BoundDevice> {
+    await this.login();
+    const token = this.#state.session?.token ?? '';
+    const seed = this.#options.randomBytes(32);
+    const publicKey = this.#options.ed25519.publicKeyFromSeed(seed);
+    const proof = this.#options.ed25519.sign(seed, concatBytes(utf8Encode('tegata/bind/v1'), utf8Encode(token)));
+    const name = options.name ?? 'tegata-wallet simulator';
+    const bound = await this.#request<BoundDevice & { certificate: string }>('POST', '/v1/devices', {
+      token,
+      body: { publicKey: toBase64url(publicKey), name, proof: toBase64url(proof) },
+    });
+    this.#state.device = { deviceId: bound.body.deviceId, seed: toBase64url(seed), certificate: bound.body.certificate, name };
+    this.#state.nextCounter = 1; // a new device id: its counters start again
+    this.#save();
+    return this.#boundView(bound.body);
+  }
+
+  async renew(): Promise<BoundDevice> {
+    const device = this.#requireDevice();
+    const renewed = await this.#request<Omit<BoundDevice, 'deviceId'> & { certificate: string }>('POST', `/v1/devices/${device.deviceId}/certificate`, { device: true });
+    device.certificate = renewed.body.certificate;
+    this.#save();
+    return this.#boundView({ ...renewed.body, deviceId: device.deviceId });
+  }
+
+  #boundView(body: BoundDevice): BoundDevice {
+    return { deviceId: body.deviceId, notBefore: body.notBefore, notAfter: body.notAfter, perPaymentLimit: body.perPaymentLimit, cumulativeLimit: body.cumulativeLimit };
+  }
+
+  /** The balance, with the session if it is alive, else signed by the device. */
+  async balance(): Promise<WalletBalance> {
+    const session = this.#state.session;
+    if (session !== undefined && session.expiresAt > this.#options.nowMs()) {
+      try {
+        return (await this.#request<WalletBalance>('GET', '/v1/wallet', { token: session.token })).body;
+      } catch (error) {
+        if (!(error instanceof WalletError && error.status === 401) || this.#state.device === undefined) throw error;
+      }
+    }
+    if (this.#state.device === undefined) throw new WalletError('log in or bind a phone first');
+    return (await this.#request<WalletBalance>('GET', '/v1/wallet', { device: true })).body;
+  }
+
+  /**
+   * A card top-up; when the issuer asks for 3-D Secure, answers with `answer` (the test
+   * gateway's passing answer by default).
+   */
+  async topup(amount: number, options: { card?: string; answer?: string } = {}): Promise<TopupResult> {
+    let token = this.#state.session?.token;
+    if (token === undefined || this.#state.session?.scope !== 'full') {
+      await this.login();
+      token = this.#state.session?.token;
+    }
+    const call = () => this.#request<TopupResult | { status: 'challenge_required'; topupId: string }>('POST', '/v1/wallet/topups', {
+      token,
+      body: { amount, cardToken: options.card ?? 'tok_test_3ds' },
+    });
+    let started;
+    try {
+      started = await call();
+    } catch (error) {
+      if (!(error instanceof WalletError && error.status === 401)) throw error;
+      await this.login();
+      token = this.#state.session?.token;
+      started = await call();
+    }
+    if (started.body.status === 'succeeded') return started.body;
+    const answered = await this.#request<TopupResult>('POST', `/v1/wallet/topups/${started.body.topupId}/challenge`, {
+      token,
+      body: { response: options.answer ?? '424242' },
+    });
+    return answered.body;
+  }
+
+  get certificate(): ParsedCertificate {
+    return parseCertificate(fromBase64url(this.#requireDevice().certificate) ?? new Uint8Array());
+  }
+
+  /** A TG1 token; its counter is saved as used before the token is returned. */
+  token(options: { ttl?: number } = {}): { token: string; counter: number; issuedAt: number } {
+    const device = this.#requireDevice();
+    const counter = this.#state.nextCounter;
+    this.#state.nextCounter = counter + 1;
+    this.#save();
+    const issuedAt = Math.floor(this.#options.nowMs() / 1000);
+    const wallet = createOfflineWallet({
+      ed25519: this.#options.ed25519,
+      keys: { deviceSeed: fromBase64url(device.seed) ?? new Uint8Array(), certificate: fromBase64url(device.certificate) ?? new Uint8Array() },
+      now: () => issuedAt,
+      firstCounter: counter,
+    });
+    return { token: wallet.mint({ ttl: options.ttl ?? DEFAULT_TOKEN_TTL_SECONDS }), counter, issuedAt };
+  }
+
+  #requireDevice(): NonNullable<WalletState['device']> {
+    const device = this.#state.device;
+    if (device === undefined) throw new WalletError('no phone is bound: run `tegata-wallet bind` first');
+    return device;
+  }
+}
