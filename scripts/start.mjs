@@ -1,19 +1,18 @@
 // `npm start`: the backend (dev mode, SQLite in ./data/backend), a demo store with an enrolled
-// register (./data/terminal) served on 127.0.0.1, and a demo customer whose TEST-ONLY phone
-// keys are in ./data — then one demo sale. Ctrl-C stops everything; data stays for next time.
+// register (./data/terminal) served on 127.0.0.1, a demo customer signed up with the wallet
+// simulator (its TEST-ONLY phone state in ./data) and its rotating QR page — then one demo
+// sale. Ctrl-C stops everything; the data stays for next time.
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fromBase64url, toBase64url } from '@tegata/protocol';
-import { nodeEd25519 } from '@tegata/protocol/node';
-import { createOfflineWallet } from '@tegata/hardware-mocks';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const data = resolve(process.env.TEGATA_DATA ?? join(root, 'data'));
 const backendBin = join(root, 'backend/bin/tegata-backend.mjs');
 const terminalBin = join(root, 'terminal/bin/tegata-terminal.mjs');
-const phoneFile = join(data, 'TEST-ONLY-demo-phone.json');
+const walletBin = join(root, 'hardware-mocks/bin/tegata-wallet.mjs');
+const walletState = join(data, 'TEST-ONLY-wallet-state.json');
 const terminalDir = join(data, 'terminal');
 mkdirSync(data, { recursive: true, mode: 0o700 });
 
@@ -66,15 +65,11 @@ try {
     const store = await admin('/v1/admin/stores', { name: 'Demo store' });
     const code = await admin(`/v1/admin/stores/${store.id}/enrollment-codes`);
     execFileSync(process.execPath, [terminalBin, 'enroll', '--data', terminalDir, '--backend', backendUrl, '--code', code.code, '--fingerprint', code.rootFingerprint, '--name', 'Demo register'], { stdio: 'inherit' });
-    const account = await admin('/v1/dev/accounts');
-    await admin(`/v1/admin/accounts/${account.accountId}/credit`, { amount: 100_000 });
-    const deviceSeed = randomBytes(32);
-    const bound = await admin(`/v1/dev/accounts/${account.accountId}/devices`, { publicKey: toBase64url(nodeEd25519.publicKeyFromSeed(deviceSeed)), name: 'Demo phone' });
-    writeFileSync(
-      phoneFile,
-      `${JSON.stringify({ testOnly: true, warning: 'TEST-ONLY demo phone key for the local dev backend', name: 'demo', deviceId: bound.deviceId, deviceSeed: toBase64url(deviceSeed), devicePublicKey: toBase64url(nodeEd25519.publicKeyFromSeed(deviceSeed)), certificate: bound.certificate }, null, 2)}\n`,
-      { mode: 0o600 },
-    );
+    // The demo customer signs up like anyone: codes from the dev outbox, a card top-up, a bound phone.
+    const wallet = (...args) => execFileSync(process.execPath, [walletBin, '--url', backendUrl, '--state', walletState, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    wallet('signup', '--phone', '+81 90 0000 0001', '--email', 'demo.customer@example.jp', '--password', 'demo customer long passphrase');
+    wallet('topup', '10000');
+    wallet('bind', '--name', 'Demo phone');
   }
 
   const registerUrl = await start(terminalBin, ['serve', '--data', terminalDir, '--port', process.env.TEGATA_REGISTER_PORT ?? '0'], { TEGATA_LOG_LEVEL: 'warn' }, /ready: (\S+)/);
@@ -89,28 +84,26 @@ try {
     return response.json();
   };
 
+  const walletUrl = await start(walletBin, ['--url', backendUrl, '--state', walletState, 'serve', '--port', process.env.TEGATA_WALLET_PORT ?? '8090'], {}, /wallet page on (http:\/\/\S+)/);
+
   // One demo sale: the phone shows a code, the register decides, the record syncs.
-  const phoneKeys = JSON.parse(readFileSync(phoneFile, 'utf8'));
-  const phone = createOfflineWallet({
-    ed25519: nodeEd25519,
-    keys: { deviceSeed: fromBase64url(phoneKeys.deviceSeed), certificate: fromBase64url(phoneKeys.certificate) },
-    now: () => Math.floor(Date.now() / 1000),
-    firstCounter: Math.floor(Date.now() / 1000),
-  });
   await new Promise((r) => setTimeout(r, 1500));
   await api('startSale', { amount: 1200, currency: 392 });
-  const sale = await api('submitScan', { text: phone.mint(), source: 'replay', deviceId: 'demo' });
+  const code = execFileSync(process.execPath, [walletBin, '--url', backendUrl, '--state', walletState, 'token'], { encoding: 'utf8' }).trim();
+  const sale = await api('submitScan', { text: code, source: 'replay', deviceId: 'demo' });
   const record = sale.value?.record;
 
   console.log(`
 Tegata is running (development mode, TEST-ONLY keys).
   backend     ${backendUrl}   (admin token in ${tokenFile})
   register    ${registerUrl}
+  phone       ${walletUrl}   (the demo customer's rotating payment code)
   demo sale   ¥1,200 → ${record ? `${record.decision.toUpperCase()} (${record.mode}${record.reason ? `, ${record.reason}` : ''})` : JSON.stringify(sale.error)}
 
 Try:
   npx tegata-terminal status --data ${terminalDir}
-  npx tegata-token mint --keys ${phoneFile}        # a payment code from the demo phone
+  npx tegata-wallet --state ${walletState} token     # a payment code from the demo phone
+  npx tegata-wallet --state ${walletState} balance
   npx tegata-terminal sale --data ${terminalDir} --amount 500 --currency 392   # then scan: see README
 The register's screen (Electron/React UI) is not built yet; its API and CLI are. Ctrl-C stops.`);
   await new Promise((resolvePromise) => {
