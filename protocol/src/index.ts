@@ -23,3 +23,4 @@ export * from './token/deviceKeysFile.js';
 export * from './requests/signedRequest.js';
 export * from './journal/journalRecord.js';
 export * from './journal/uuidv7.js';
+export * from './journal/outcomes.js';

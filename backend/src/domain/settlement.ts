@@ -20,7 +20,7 @@
  * transaction, (device, counter) claims go in one multi-row insert, what the records refer to
  * is read once, and ledger rows, settlements and outcomes are written together at the end.
  */
-import { decodeTokenText, parseToken, type JournalRecord, type TokenVerification } from '@tegata/protocol';
+import { decodeTokenText, parseToken, SETTLEMENT_OUTCOMES, type JournalRecord, type SettlementOutcome, type TokenVerification } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import type { Selectable } from 'kysely';
 import type { ReservationsTable, SettlementsTable, Terminal } from '../db/schema.js';
@@ -28,18 +28,9 @@ import { raiseFlag, type FlagKind } from './flags.js';
 import { chunks, ensureLedgerAccount, LedgerBuffer, operatorAccountId, storeAccountId, type Tx } from './ledger.js';
 import { markDeviceRevoked } from './devices.js';
 
-export const OUTCOMES = [
-  'settled',
-  'duplicate_token',
-  'cloned_device',
-  'insufficient_funds',
-  'device_was_revoked',
-  'invalid_token',
-  'refund_settled',
-  'refund_refused',
-  'void_settled',
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+/** The outcome codes are the protocol's (§8); terminals explain each one to the cashier. */
+export const OUTCOMES = SETTLEMENT_OUTCOMES;
+export type Outcome = SettlementOutcome;
 
 /** A stored record with what was worked out before the transaction. */
 export interface PreparedRecord {

@@ -11,6 +11,7 @@ import type { AppContext } from '../context.js';
 import type { Device } from '../db/schema.js';
 import { sessionOfToken } from '../domain/accounts/sessions.js';
 import { ProblemError } from './problemError.js';
+import { signedRequestProblem } from './signedRequestProblem.js';
 import type { Customer } from './route.js';
 import type { CustomerAuth } from './server.js';
 
@@ -42,24 +43,12 @@ export async function authenticateDevice(ctx: AppContext, request: FastifyReques
     if (device === undefined) throw new Error('verified a device request without a device');
     return device;
   }
-  switch (result.code) {
-    case 'missing_headers':
-      throw ProblemError.of(401, 'missing_signature', 'The request is not signed', { detail: `header ${result.header} is missing` });
-    case 'malformed_headers':
-      throw ProblemError.of(401, 'malformed_signature_headers', 'A signature header is malformed', {
-        detail: `header ${result.header} is not in its canonical form`,
-      });
-    case 'timestamp_out_of_window':
-      throw ProblemError.of(401, 'timestamp_out_of_window', 'Request time is too far from server time', {
-        detail: `Tegata-Timestamp must be within ${REQUEST_TIME_WINDOW_MS / 1000} s of the server time`,
-        extensions: { serverTime: result.serverTimeMs },
-      });
-    case 'unknown_principal':
-    case 'bad_signature':
-      throw ProblemError.of(401, 'bad_signature', 'The request signature does not verify');
-    case 'revoked_principal':
-      throw ProblemError.of(403, 'device_revoked', 'This device has been revoked');
-  }
+  const common = signedRequestProblem(result);
+  if (common !== null) throw common;
+  if (result.code === 'revoked_principal') throw ProblemError.of(403, 'device_revoked', 'This device has been revoked');
+  // An unknown device gets the answer of a bad signature: device ids are not secrets, but
+  // whether one is bound here is nobody else's business.
+  throw ProblemError.of(401, 'bad_signature', 'The request signature does not verify');
 }
 
 function unauthorized(): ProblemError {

@@ -15,6 +15,7 @@ import {
 import type { Terminal } from '../db/schema.js';
 import type { Clock } from '../runtime/clock.js';
 import { ProblemError } from './problemError.js';
+import { signedRequestProblem } from './signedRequestProblem.js';
 
 export interface TerminalAuthDeps {
   ed25519: Ed25519;
@@ -51,26 +52,9 @@ export async function authenticateTerminal(
     if (terminal === undefined) throw new Error('verified a terminal request without a terminal');
     return terminal;
   }
-  switch (result.code) {
-    case 'missing_headers':
-      throw ProblemError.of(401, 'missing_signature', 'The request is not signed', {
-        detail: `header ${result.header} is missing`,
-      });
-    case 'malformed_headers':
-      throw ProblemError.of(401, 'malformed_signature_headers', 'A signature header is malformed', {
-        detail: `header ${result.header} is not in its canonical form`,
-      });
-    case 'timestamp_out_of_window':
-      throw ProblemError.of(401, 'timestamp_out_of_window', 'Request time is too far from server time', {
-        detail: `Tegata-Timestamp must be within ${REQUEST_TIME_WINDOW_MS / 1000} s of the server time`,
-        extensions: { serverTime: result.serverTimeMs },
-      });
-    case 'unknown_principal':
-      throw ProblemError.of(401, 'unknown_terminal', 'Unknown terminal');
-    case 'bad_signature':
-      throw ProblemError.of(401, 'bad_signature', 'The request signature does not verify');
-    case 'revoked_principal':
-      if (allowRevoked && terminal !== undefined) return terminal;
-      throw ProblemError.of(403, 'terminal_revoked', 'This terminal has been revoked');
-  }
+  const common = signedRequestProblem(result);
+  if (common !== null) throw common;
+  if (result.code === 'unknown_principal') throw ProblemError.of(401, 'unknown_terminal', 'Unknown terminal');
+  if (allowRevoked && terminal !== undefined) return terminal;
+  throw ProblemError.of(403, 'terminal_revoked', 'This terminal has been revoked');
 }

@@ -1,16 +1,8 @@
+import { SETTLEMENT_OUTCOMES, type SettlementOutcome } from '@tegata/protocol';
+
 /** Settlement outcomes of PROTOCOL.md §8, in plain words for the history screen. */
-export const OUTCOME_CODES = [
-  'settled',
-  'duplicate_token',
-  'cloned_device',
-  'insufficient_funds',
-  'device_was_revoked',
-  'invalid_token',
-  'refund_settled',
-  'refund_refused',
-  'void_settled',
-] as const;
-export type OutcomeCode = (typeof OUTCOME_CODES)[number];
+export const OUTCOME_CODES = SETTLEMENT_OUTCOMES;
+export type OutcomeCode = SettlementOutcome;
 
 export const OUTCOME_TEXT: Readonly<Record<OutcomeCode, string>> = {
   settled: 'Paid: the money reached the store.',
