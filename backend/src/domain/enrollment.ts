@@ -28,7 +28,7 @@ export async function listStores(ctx: AppContext): Promise<{ id: string; name: s
   return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
 }
 
-/** `XXXX-XXXX-XXXX-XXXX`: 16 symbols of 5 bits. */
+/** Four groups of four base32 symbols (`7K2M-…`): 16 symbols of 5 bits. */
 export function formatEnrollmentCode(bytes: Uint8Array): string {
   let bits = 0;
   let acc = 0;

@@ -7,7 +7,7 @@ import { nodeEd25519 } from '@tegata/protocol/node';
 import { seededRandom } from '@tegata/hardware-mocks';
 import fixtureKeys from '../../../fixtures/keys/TEST-ONLY-keys.json' with { type: 'json' };
 import { tempDataDir } from '../helpers/tempDataDir.js';
-import { runKillableChild } from '../helpers/killableChild.js';
+import { runKillableChild, type ReportedSale } from '../helpers/killableChild.js';
 import { devSetupDataDir } from '../helpers/serveProcess.js';
 
 /** Kills in the default run; the slow suite (`npm run test:slow`) sets TEGATA_CRASH_KILLS=200. */
@@ -16,13 +16,7 @@ const child = fileURLToPath(new URL('./crashChild.mjs', import.meta.url));
 const temp = tempDataDir('tegata-crash-');
 afterAll(() => temp.remove());
 
-interface Reported {
-  i: number;
-  id: string;
-  seq: number;
-  decision: 'approved' | 'declined';
-  reason: string | null;
-}
+type Reported = ReportedSale;
 
 describe('kill -9 at random points', () => {
   it(`loses and duplicates nothing across ${KILLS} kills`, async () => {

@@ -7,7 +7,7 @@ import { fromBase64url, toBase64url, verifyChain, type JournalRecord } from '@te
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { seededRandom, startFaultProxy, type SteadyFaultMode } from '@tegata/hardware-mocks';
 import { tempDataDir } from '../helpers/tempDataDir.js';
-import { runKillableChild } from '../helpers/killableChild.js';
+import { runKillableChild, type ReportedSale } from '../helpers/killableChild.js';
 import { BACKEND_DATABASES, startBackend } from '../helpers/backendProcess.js';
 import { boundPhone } from '../helpers/syncWorld.js';
 import { promisify } from 'node:util';
@@ -20,13 +20,7 @@ const child = fileURLToPath(new URL('./soakChild.mjs', import.meta.url));
 const temp = tempDataDir('tegata-soak-');
 afterAll(() => temp.remove());
 
-interface Reported {
-  i: number;
-  id: string;
-  seq: number;
-  decision: 'approved' | 'declined';
-  reason: string | null;
-}
+type Reported = ReportedSale;
 
 describe.each(BACKEND_DATABASES)('sync soak on %s: faults on the network and kill -9 on the register', (database) => {
   it(`${SALES} sales from several phones reach the backend exactly once`, async () => {

@@ -28,3 +28,12 @@ export function runKillableChild<T>(script: string, args: readonly string[], kil
     });
   });
 }
+
+/** One decision a selling child process reported (crashChild.mjs, soakChild.mjs). */
+export interface ReportedSale {
+  i: number;
+  id: string;
+  seq: number;
+  decision: 'approved' | 'declined';
+  reason: string | null;
+}
