@@ -89,6 +89,11 @@ describe.each(TEST_DIALECTS)('tegata-backend CLI, admin commands on %s', (dialec
     expect(code).toMatchObject({ code: anyString(), rootFingerprint: anyString() });
     expect(json(await admin('terminals'))).toEqual({ terminals: [] });
     expect(json(await admin('flags'))).toEqual({ flags: [] });
+    expect(json(await admin('quarantine'))).toEqual({ records: [] });
+    const unknownQuarantine = await admin('quarantine', 'release', 'trm_nope');
+    expect(unknownQuarantine.code).toBe(1);
+    expect(unknownQuarantine.stderr.join('\n')).toMatch(/quarantine\/release → 404/);
+    expect((await admin('quarantine', 'release')).code).toBe(2);
     expect(json(await admin('keys', 'rotate'))).toMatchObject({ kid: anyString(), serial: anyNumber() });
     expect(json(await admin('keys', 'status'))).toMatchObject({ warnings: [] });
     const account = await t.admin<{ accountId: string }>('POST', '/v1/dev/accounts');

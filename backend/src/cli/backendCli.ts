@@ -42,6 +42,8 @@ Admin (options: --url <base URL> or TEGATA_URL; token in TEGATA_ADMIN_TOKEN):
   terminals                                list terminals
   terminal revoke <terminal id>            revoke a terminal
   flags                                    list unresolved flags, newest first
+  quarantine [terminal id]                 list quarantined records (made before the revocation or not)
+  quarantine release <terminal id>         settle a revoked terminal's records made before its revocation
   flag resolve <flag id>                   mark a flag reviewed
   device revoke <device id>                revoke a customer device
   account credit <account id> <amount>     credit a wallet (dev mode only)
@@ -210,6 +212,15 @@ function adminCall(command: string, args: readonly string[]): AdminCall {
     case 'flags':
       need(0, 'no arguments');
       return { method: 'GET', path: '/v1/admin/flags?unresolved=true' };
+    case 'quarantine': {
+      if (args.length === 0) return { method: 'GET', path: '/v1/admin/quarantine' };
+      if (args[0] === 'release') {
+        const [, terminalId] = need(2, 'release <terminal id>');
+        return { method: 'POST', path: '/v1/admin/quarantine/release', body: { terminalId } };
+      }
+      const [terminalId] = need(1, '[terminal id] or release <terminal id>');
+      return { method: 'GET', path: `/v1/admin/quarantine?terminalId=${id(terminalId)}` };
+    }
     case 'flag': {
       const [sub, flagId] = need(2, 'resolve <flag id>');
       if (sub !== 'resolve') throw new UsageError('flag resolve <flag id>');

@@ -10,7 +10,8 @@
  *   `conflict` (the same id or seq with another hash, or a fork: a tamper flag is raised),
  *   `chain_gap` (it does not follow the head), `time_went_back`.
  *
- * Records of a revoked terminal are stored but quarantined (not settled) for review.
+ * Records of a revoked terminal are stored but quarantined (not settled) for review; an admin
+ * releases the ones made before the revocation (src/domain/quarantine.ts).
  */
 import {
   fromBase64url,
@@ -60,14 +61,14 @@ export async function ingestJournal(ctx: AppContext, terminalId: string, records
   const parsed = records.map((raw) => parseJournalRecord(raw));
   // Tokens are verified before the transaction, against bundles read before it (SQLite has one
   // connection, which the transaction holds).
-  const prepared = await prepareRecords(ctx, before, parsed.flatMap((p) => (p.ok ? [p.record] : [])), { lowerBoundMs, arrivalMs });
+  const prepared = await prepareRecords(ctx, before, parsed.flatMap((p) => (p.ok ? [p.record] : [])), () => ({ lowerBoundMs, arrivalMs }));
   const revokedDevices = new Set<string>();
   let outcomes: { outcome: string }[] = [];
 
   const reply = await inTransaction(ctx.db, async (trx) => {
     revokedDevices.clear();
     const terminal = await lockRows(ctx.db, trx.selectFrom('terminals').selectAll().where('id', '=', terminalId)).executeTakeFirstOrThrow();
-    await lockWallets(ctx, trx, terminal, parsed);
+    await lockWallets(ctx, trx, terminal, parsed.flatMap((p) => (p.ok ? [p.record] : [])));
     const publicKey = fromBase64url(terminal.public_key) ?? new Uint8Array(0);
     const quarantine = terminal.status === 'revoked';
     let head = { seq: terminal.head_seq, hash: terminal.head_hash, createdAt: terminal.head_created_at };
@@ -97,6 +98,7 @@ export async function ingestJournal(ctx: AppContext, terminalId: string, records
 
     let quarantinedAmount = 0;
     let quarantinedCount = 0;
+    let quarantinedFromSeq: number | null = null;
     for (const [index, result] of parsed.entries()) {
       const reject = (id: string, code: RejectionCode, detail?: string): void => {
         results.push({ id, status: 'rejected', code, ...(detail === undefined ? {} : { detail }) });
@@ -178,6 +180,7 @@ export async function ingestJournal(ctx: AppContext, terminalId: string, records
 
       if (quarantine) {
         quarantinedCount++;
+        quarantinedFromSeq ??= record.seq;
         if (record.decision === 'approved') quarantinedAmount += record.amount;
         continue;
       }
@@ -201,7 +204,9 @@ export async function ingestJournal(ctx: AppContext, terminalId: string, records
         storeId: terminal.store_id,
         amount: quarantinedAmount,
         currency: config.policy.currency,
-        detail: { records: quarantinedCount, revokedAt: terminal.revoked_at, toSeq: head.seq },
+        // The verification bounds of this upload, so a release settles these records as this
+        // upload would have (src/domain/quarantine.ts).
+        detail: { records: quarantinedCount, revokedAt: terminal.revoked_at, fromSeq: quarantinedFromSeq, toSeq: head.seq, lowerBoundMs, arrivalMs },
       });
     }
     await flagSuspiciousDeclines(ctx, scope, parsed, arrivalMs);
@@ -245,14 +250,8 @@ export async function ingestJournal(ctx: AppContext, terminalId: string, records
  * the store's account) before it writes anything, so two batches touching the same wallets
  * queue instead of deadlocking. SQLite runs one transaction at a time and needs none.
  */
-async function lockWallets(
-  ctx: AppContext,
-  trx: Tx,
-  terminal: Terminal,
-  parsed: readonly ReturnType<typeof parseJournalRecord>[],
-): Promise<void> {
+export async function lockWallets(ctx: AppContext, trx: Tx, terminal: Terminal, records: readonly JournalRecord[]): Promise<void> {
   if (ctx.db.dialect !== 'postgres') return;
-  const records = parsed.flatMap((p) => (p.ok ? [p.record] : []));
   const deviceIds = [...new Set(records.flatMap((r) => (r.kind === 'payment' && r.decision === 'approved' ? [tokenDeviceId(r.token)] : [])))].filter(
     (id): id is string => id !== null,
   );
@@ -324,11 +323,11 @@ async function flagSuspiciousDeclines(
  * about or served), never older than the serial it claims; a claimed serial newer than any
  * signed one counts as the newest.
  */
-async function prepareRecords(
+export async function prepareRecords(
   ctx: AppContext,
   terminal: Terminal,
   records: readonly JournalRecord[],
-  bounds: { lowerBoundMs: number; arrivalMs: number },
+  boundsOf: (record: JournalRecord) => { lowerBoundMs: number; arrivalMs: number },
 ): Promise<Map<string, PreparedRecord>> {
   const current = await ctx.trust.current();
   if (current === undefined) throw ProblemError.of(503, 'not_ready', 'No trust bundle has been signed yet');
@@ -344,7 +343,7 @@ async function prepareRecords(
   const documents = new Map<number, TrustBundleDocument>([[current.serial, current.document]]);
   const prepared = new Map<string, PreparedRecord>();
   for (const record of records) {
-    const atMs = verificationTime(bounds, record.createdAt);
+    const atMs = verificationTime(boundsOf(record), record.createdAt);
     const trustSerial = serialFor(record, atMs);
     let verification = null;
     if (record.kind === 'payment' && record.decision === 'approved' && record.token !== null) {

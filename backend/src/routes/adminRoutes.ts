@@ -8,6 +8,7 @@ import { createEnrollmentCode, createStore, listStores } from '../domain/enrollm
 import { listFlags, resolveFlag } from '../domain/flags.js';
 import { ProblemError } from '../http/problemError.js';
 import { listTerminals, revokeTerminal } from '../domain/terminals.js';
+import { listQuarantine, releaseQuarantine } from '../domain/quarantine.js';
 import { defineRoute, json, type AnyRoute } from '../http/route.js';
 import { rootFingerprint } from '@tegata/protocol';
 import { rotateIssuer } from '../keys/keyCommands.js';
@@ -38,6 +39,21 @@ const flag = z.object({
   detail: z.unknown(),
   createdAt: z.number().int(),
   resolvedAt: z.number().int().nullable(),
+});
+const quarantined = z.object({
+  id: z.string(),
+  terminalId: z.string(),
+  storeId: z.string(),
+  seq: z.number().int(),
+  kind: z.string(),
+  amount: z.number().int(),
+  currency: z.number().int(),
+  decision: z.string(),
+  reason: z.string().nullable(),
+  createdAt: z.number().int(),
+  receivedAt: z.number().int(),
+  token: z.string().nullable().describe('shortened (TG1ABCD…WXYZ), never the whole token'),
+  beforeRevocation: z.boolean().describe("made at or before the terminal's revocation (createdAt ≤ revokedAt): what a release settles"),
 });
 const windowed = z.object({ kid: z.string(), notBefore: z.number().int(), notAfter: z.number().int(), testOnly: z.boolean() });
 
@@ -112,6 +128,43 @@ export function adminRoutes(ctx: AppContext): AnyRoute[] {
       responses: { 200: { description: 'The terminal', schema: terminal } },
       problems: ['terminal_not_found'],
       handler: async ({ params }) => json(200, await revokeTerminal(ctx, params.id)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/admin/quarantine',
+      operationId: 'listQuarantine',
+      summary: "Quarantined records of revoked terminals, by terminal and seq, told apart by whether they were made before the revocation",
+      tags,
+      auth: 'admin',
+      query: z.object({ terminalId: id.optional(), limit: z.coerce.number().int().min(1).max(1000).default(1000) }),
+      responses: { 200: { description: 'Quarantined records', schema: z.object({ records: z.array(quarantined) }) } },
+      problems: ['terminal_not_found'],
+      handler: async ({ query }) =>
+        json(200, {
+          records: await listQuarantine(ctx, { limit: query.limit, ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }) }),
+        }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/admin/quarantine/release',
+      operationId: 'releaseQuarantine',
+      summary: "Settle a terminal's quarantined records made before its revocation (idempotent); later ones stay held",
+      tags,
+      auth: 'admin',
+      body: z.object({ terminalId: id }),
+      responses: {
+        200: {
+          description: 'What was released now and what is still held',
+          schema: z.object({
+            terminalId: z.string(),
+            released: z.number().int(),
+            held: z.number().int(),
+            outcomes: z.array(z.object({ recordId: z.string(), outcome: z.string() })),
+          }),
+        },
+      },
+      problems: ['terminal_not_found'],
+      handler: async ({ body }) => json(200, await releaseQuarantine(ctx, body.terminalId)),
     }),
     defineRoute({
       method: 'GET',
