@@ -45,8 +45,8 @@ export interface LedgerPosting {
   entries: ReadonlyArray<readonly [accountId: string, amount: number]>;
 }
 
-/** Writes one balanced transaction; returns its id (null when every amount is zero). */
-export async function postLedger(trx: Tx, clock: Clock, random: Random, posting: LedgerPosting): Promise<string | null> {
+/** A posting's entries merged per account, zeros dropped; throws unless they sum to zero. */
+function balancedEntries(posting: LedgerPosting): [account: string, amount: number][] {
   const merged = new Map<string, number>();
   for (const [account, amount] of posting.entries) {
     if (!Number.isSafeInteger(amount)) throw new RangeError(`ledger amounts are safe integers: ${amount}`);
@@ -55,6 +55,12 @@ export async function postLedger(trx: Tx, clock: Clock, random: Random, posting:
   const entries = [...merged].filter(([, amount]) => amount !== 0);
   const sum = entries.reduce((total, [, amount]) => total + amount, 0);
   if (sum !== 0) throw new Error(`unbalanced ledger transaction (${posting.kind}): entries sum to ${sum}`);
+  return entries;
+}
+
+/** Writes one balanced transaction; returns its id (null when every amount is zero). */
+export async function postLedger(trx: Tx, clock: Clock, random: Random, posting: LedgerPosting): Promise<string | null> {
+  const entries = balancedEntries(posting);
   if (entries.length === 0) return null;
   const now = clock.nowMs();
   const id = uuidv7(clock, random);
@@ -96,14 +102,7 @@ export class LedgerBuffer {
 
   /** Same rules as postLedger; returns the transaction id (null when every amount is zero). */
   post(posting: LedgerPosting): string | null {
-    const merged = new Map<string, number>();
-    for (const [account, amount] of posting.entries) {
-      if (!Number.isSafeInteger(amount)) throw new RangeError(`ledger amounts are safe integers: ${amount}`);
-      merged.set(account, (merged.get(account) ?? 0) + amount);
-    }
-    const entries = [...merged].filter(([, amount]) => amount !== 0);
-    const sum = entries.reduce((total, [, amount]) => total + amount, 0);
-    if (sum !== 0) throw new Error(`unbalanced ledger transaction (${posting.kind}): entries sum to ${sum}`);
+    const entries = balancedEntries(posting);
     if (entries.length === 0) return null;
     const now = this.clock.nowMs();
     const id = uuidv7(this.clock, this.random);
