@@ -7,6 +7,7 @@ import {
   type DeclineReason,
   type Ed25519,
   type JournalRecord,
+  type TokenTextResult,
   type TokenVerification,
   type TokenVerifier,
   uuidv7,
@@ -359,7 +360,7 @@ export class TerminalCore implements TerminalHandlers {
         });
       }
     }
-    return this.#commit(() => this.#decideOffline(sale, text, event));
+    return this.#commit(() => this.#decideOffline(sale, text, decoded, event));
   }
 
   /** Commits a write; the clock never again reads earlier than the newest record (§4). */
@@ -370,9 +371,8 @@ export class TerminalCore implements TerminalHandlers {
   }
 
   /** Stages A, B and C (§4) and the record, inside the caller's transaction. */
-  #decideOffline(sale: ActiveSale, text: string, event: ScanEvent): Decided {
+  #decideOffline(sale: ActiveSale, text: string, decoded: TokenTextResult, event: ScanEvent): Decided {
     const reading = this.#state.reading();
-    const decoded = decodeTokenText(text);
     const token = decoded.ok ? decoded.canonical : null;
     const tokenBytes = decoded.ok ? decoded.bytes : null;
     const trust = this.#state.trust;
@@ -437,7 +437,7 @@ export class TerminalCore implements TerminalHandlers {
     const reading = this.#state.reading();
     const sale: ActiveSale = { saleId: uuidv7(reading.nowMs, this.#random), amount, currency, startedAt: reading.nowMs };
     const event: ScanEvent = { source: 'replay', deviceId: 'preview', receivedAt: reading.nowMs, raw: utf8Encode(text) };
-    const record = this.#journal.dryRun(() => this.#decideOffline(sale, text, event));
+    const record = this.#journal.dryRun(() => this.#decideOffline(sale, text, decodeTokenText(text), event));
     if (record.decision === 'declined') return { ok: false, reason: record.reason ?? 'declined' };
     // Approved: stage B passed, so its fields are what tegata-token verify prints.
     return this.#verifier.verify({ text, bundle: this.#state.trust!, now: reading.now, amount, currency });
