@@ -2,7 +2,7 @@
  * The one migration set for SQLite and PostgreSQL, one file per migration, applied in order.
  * Listed here rather than read from a folder so the bundle of migrations is part of the build.
  */
-import { Migrator, type Migration, type MigrationResultSet, type NoMigrations } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationResultSet, type NoMigrations } from 'kysely';
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-accounts.js';

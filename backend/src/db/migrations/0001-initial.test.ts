@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { NO_MIGRATIONS } from 'kysely/migration';
+import { NO_MIGRATIONS } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DIALECTS, type TestDatabase } from '../../../test/databases.js';
 import type { Db } from '../database.js';
