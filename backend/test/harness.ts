@@ -4,6 +4,7 @@
  * captured, and an optional controllable clock.
  */
 import { Writable } from 'node:stream';
+import { testStartMs } from '@tegata/hardware-mocks';
 import { createBackend, type Backend } from '../src/backend.js';
 import { DEFAULT_CONFIG, type Config } from '../src/config/config.js';
 import type { Dialect } from '../src/db/database.js';
@@ -12,10 +13,10 @@ import { createTestDatabase, type TestDatabase } from './databases.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 
-/** A clock tests move by hand; starts at the real time so certificates and bundles look normal. */
+/** A clock tests move by hand; starts at a fixed instant (testStartMs), never at the real time. */
 export class TestClock implements Clock {
   #ms: number;
-  constructor(startMs = Date.now()) {
+  constructor(startMs = testStartMs()) {
     this.#ms = startMs;
   }
   nowMs(): number {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nodeEd25519 } from '@tegata/protocol/node';
+import { testStartMs } from '@tegata/hardware-mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackend, StartupError } from '../src/backend.js';
 import { initKeys } from '../src/keys/keyCommands.js';
@@ -18,7 +19,7 @@ const PRODUCTION = { dev: false }; // the harness's admin token is long enough f
 async function makeKeys(database: TestDatabase, dev: boolean): Promise<string> {
   const directory = path.join(database.dataDir, 'keys');
   await initKeys(
-    { directory, ed: nodeEd25519, random: systemRandom, nowS: Math.floor(Date.now() / 1000), dev },
+    { directory, ed: nodeEd25519, random: systemRandom, nowS: Math.floor(testStartMs() / 1000), dev },
     { bundleKeyDays: 30, issuerDays: 90 },
   );
   return directory;

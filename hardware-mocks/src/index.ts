@@ -12,3 +12,4 @@ export * from './wallet/walletState.js';
 export * from './wallet/qrImages.js';
 export * from './wallet/rotatingQrServer.js';
 export { runWalletCli, WALLET_USAGE, type WalletCliIo } from './cli/runWalletCli.js';
+export * from './clock/testInstant.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromBase64url, toBase64url } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
-import { createOfflineWallet, startFaultProxy } from '@tegata/hardware-mocks';
+import { createOfflineWallet, startFaultProxy, testStartMs } from '@tegata/hardware-mocks';
 import { createBackend } from '../../backend/src/backend.js';
 import { DEFAULT_CONFIG } from '../../backend/src/config/config.js';
 import { enrollTerminal } from '../../terminal/src/node/enroll/enrollTerminal.js';
@@ -23,7 +23,7 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 describe('the backend is down for 72 hours', () => {
   it('stops approvals at the policy limits with the right reasons, then syncs everything', async () => {
-    let now = Date.now();
+    let now = testStartMs();
     const start = now;
     const clock = { nowMs: () => now };
     const adminToken = `TEST-ONLY-${randomBytes(8).toString('hex')}`;

@@ -56,6 +56,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('believes X-Forwarded-For only from the listed proxies, and never from everyone outside dev mode', () => {
+    expect(loadConfig({ env: { TEGATA_TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,::1' }, cwd }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.5', '::1']);
+    expect(loadConfig({ env: { TEGATA_TRUST_PROXY: '0' }, cwd }).trustProxy).toBe(false);
+    expect(loadConfig({ env: { TEGATA_TRUST_PROXY: '1', TEGATA_DEV: '1' }, cwd }).trustProxy).toBe(true);
+    for (const everyone of ['1', 'true', '0.0.0.0/0', '10.0.0.1,::/0']) {
+      expect(problemsOf(() => loadConfig({ env: { TEGATA_TRUST_PROXY: everyone }, cwd }))).toEqual([
+        expect.stringMatching(/^TEGATA_TRUST_PROXY \(environment\): believes X-Forwarded-For from every client.*list your proxies/),
+      ]);
+    }
+    for (const typo of ['10.0.0/8', '10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1', '::1/129', '']) {
+      const file = writeConfig('proxy.json', JSON.stringify({ trustProxy: [typo] }));
+      expect(problemsOf(() => loadConfig({ file, cwd }))[0]).toMatch(/trustProxy.*must be an IP address or CIDR block/);
+    }
+  });
+
   it('names the key in the config file that is wrong or unknown', () => {
     const file = writeConfig('bad.json', JSON.stringify({ policy: { clockSkewSeconds: -1, colour: 'red' }, prot: 1 }));
     const problems = problemsOf(() => loadConfig({ file, env: {}, cwd }));

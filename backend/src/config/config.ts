@@ -4,6 +4,7 @@
  * reported with the name the operator wrote (an environment variable, or the key in the file).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -32,6 +33,23 @@ const throttleRule = z
   // An attacker who waits out the longest delay must not find the counter forgotten.
   .refine((rule) => rule.decaySeconds >= 2 * rule.maxDelaySeconds, { message: 'decaySeconds must be at least twice maxDelaySeconds', path: ['decaySeconds'] });
 export type ThrottleRule = z.infer<typeof throttleRule>;
+
+/** An address or CIDR block (IPv4 or IPv6) of a proxy whose X-Forwarded-For is believed. */
+const proxyAddress = z.string().refine(
+  (value) => {
+    const [address = '', prefix, ...rest] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (prefix === undefined) return true;
+    return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'must be an IP address or CIDR block such as 10.0.0.0/8' },
+);
+
+/** A block of prefix length 0 believes every client, as `true` does. */
+function trustsEveryone(trustProxy: boolean | readonly string[]): boolean {
+  return trustProxy === true || (Array.isArray(trustProxy) && trustProxy.some((entry) => /\/0+$/.test(entry)));
+}
 
 export const NOTIFICATION_TRANSPORTS = ['outbox', 'console', 'file', 'webhook'] as const;
 
@@ -74,8 +92,12 @@ const configSchema = z
       certificateLifetimeSeconds: positive(),
       delegationWarningDays: uint(3650),
     }),
-    /** Behind a load balancer: take the client address from X-Forwarded-For. */
-    trustProxy: z.boolean(),
+    /**
+     * Behind a load balancer: the proxies (addresses or CIDR blocks) whose X-Forwarded-For is
+     * believed; the client is the right-most address no listed proxy added. `true` believes
+     * anyone (a client then picks its own address): dev mode only.
+     */
+    trustProxy: z.union([z.literal(false), z.literal(true), z.array(proxyAddress).min(1).max(100)]),
     /** Throttle and rate-limit counters in Redis instead of the database. */
     redisUrl: z
       .string()
@@ -121,6 +143,8 @@ const configSchema = z
       /** Login failures everywhere in one window above which admins are told and sources get no free failures. */
       globalFailureThreshold: positive(),
       globalWindowSeconds: positive(86_400),
+      /** Password failures on one login name (from any address, until it decays or logs in): flagged. */
+      loginNameFailureThreshold: positive(),
       /** Distinct login names failing from one address or network in the window: flagged. */
       burstAccounts: positive(),
       burstWindowSeconds: positive(86_400),
@@ -172,6 +196,14 @@ const configSchema = z
     }
     if (config.notifications.transport === 'file' && config.notifications.file === undefined) {
       context.addIssue({ code: 'custom', path: ['notifications', 'file'], message: 'is required with the file transport' });
+    }
+    if (!config.dev && trustsEveryone(config.trustProxy)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['trustProxy'],
+        message:
+          'believes X-Forwarded-For from every client, so any client picks its own address and escapes throttling; outside dev mode list your proxies instead, e.g. TEGATA_TRUST_PROXY=10.0.0.0/8,192.168.1.5',
+      });
     }
     if (!config.dev && config.adminToken !== undefined && config.adminToken.length < 32) {
       context.addIssue({
@@ -228,6 +260,7 @@ export const DEFAULT_CONFIG: Config = {
     codes: { free: 10, baseDelaySeconds: 10, maxDelaySeconds: 3600, decaySeconds: DAY },
     globalFailureThreshold: 1000,
     globalWindowSeconds: 600,
+    loginNameFailureThreshold: 20,
     burstAccounts: 20,
     burstWindowSeconds: DAY,
     signupsPerIpPerHour: 20,
@@ -384,6 +417,9 @@ function setPath(target: Json, keys: readonly string[], value: unknown): void {
 }
 
 function envValue(key: string, raw: string): unknown {
+  if (key === 'trustProxy' && !['1', 'true', 'yes', '0', 'false', 'no'].includes(raw.toLowerCase())) {
+    return raw.split(',').map((entry) => entry.trim());
+  }
   if (BOOLEAN_KEYS.has(key)) {
     if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
     if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;

@@ -386,6 +386,11 @@ export interface FlagsTable {
   detail: string | null;
   created_at: number;
   resolved_at: number | null;
+  /** What an open flag is about (a network, a login name): one open flag per kind and subject. */
+  subject: string | null;
+  /** How many times it was seen while open. */
+  occurrences: Generated<number>;
+  last_seen_at: number | null;
 }
 
 /** Fixed-window counters shared by every HTTP node (DESIGN.md: rate limits live in the database). */

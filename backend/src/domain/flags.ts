@@ -32,30 +32,53 @@ export interface NewFlag {
   currency?: number | null;
   /** Plain facts for the reviewer; never a token, code or key. */
   detail?: Record<string, unknown>;
+  /**
+   * What the flag is about when it is about a source rather than a record (a network, a login
+   * name, the whole service): while a flag of this kind and subject is open, raising it again
+   * counts an occurrence on it instead of adding another for the reviewer.
+   */
+  subject?: string;
 }
 
-export async function raiseFlag(ctx: AppContext, trx: Tx, flag: NewFlag): Promise<void> {
-  await trx
-    .insertInto('flags')
-    .values({
-      id: uuidv7(ctx.clock, ctx.random),
-      kind: flag.kind,
-      terminal_id: flag.terminalId ?? null,
-      store_id: flag.storeId ?? null,
-      device_id: flag.deviceId ?? null,
-      record_id: flag.recordId ?? null,
-      amount: flag.amount ?? null,
-      currency: flag.currency ?? null,
-      detail: flag.detail === undefined ? null : JSON.stringify(flag.detail),
-      created_at: ctx.clock.nowMs(),
-      resolved_at: null,
-    })
-    .execute();
+/** True when a new flag was raised, false when an open one about the same subject was counted. */
+export async function raiseFlag(ctx: AppContext, trx: Tx, flag: NewFlag): Promise<boolean> {
+  const nowMs = ctx.clock.nowMs();
+  const insert = trx.insertInto('flags').values({
+    id: uuidv7(ctx.clock, ctx.random),
+    kind: flag.kind,
+    terminal_id: flag.terminalId ?? null,
+    store_id: flag.storeId ?? null,
+    device_id: flag.deviceId ?? null,
+    record_id: flag.recordId ?? null,
+    amount: flag.amount ?? null,
+    currency: flag.currency ?? null,
+    detail: flag.detail === undefined ? null : JSON.stringify(flag.detail),
+    created_at: nowMs,
+    resolved_at: null,
+    subject: flag.subject ?? null,
+    last_seen_at: nowMs,
+  });
+  if (flag.subject !== undefined) {
+    const counted = await insert
+      .onConflict((conflict) =>
+        conflict
+          .columns(['kind', 'subject'])
+          .where('resolved_at', 'is', null)
+          .where('subject', 'is not', null)
+          .doUpdateSet((eb) => ({ occurrences: eb('flags.occurrences', '+', 1), last_seen_at: nowMs })),
+      )
+      .returning('occurrences')
+      .executeTakeFirstOrThrow();
+    if (counted.occurrences !== 1) return false;
+  } else {
+    await insert.execute();
+  }
   ctx.metrics.flags.inc({ kind: flag.kind });
   ctx.logger.warn(
     { flag: flag.kind, terminalId: flag.terminalId, recordId: flag.recordId, deviceId: flag.deviceId, amount: flag.amount },
     'flag raised',
   );
+  return true;
 }
 
 export interface FlagView {
@@ -70,6 +93,11 @@ export interface FlagView {
   detail: unknown;
   createdAt: number;
   resolvedAt: number | null;
+  /** What a flag about a source is about (a network, a login name), else null. */
+  subject: string | null;
+  /** Times it was seen while open (1 for a flag about a record). */
+  occurrences: number;
+  lastSeenAt: number;
 }
 
 export function flagView(row: Flag): FlagView {
@@ -85,6 +113,9 @@ export function flagView(row: Flag): FlagView {
     detail: row.detail === null ? null : (JSON.parse(row.detail) as unknown),
     createdAt: row.created_at,
     resolvedAt: row.resolved_at,
+    subject: row.subject,
+    occurrences: Number(row.occurrences),
+    lastSeenAt: row.last_seen_at ?? row.created_at,
   };
 }
 

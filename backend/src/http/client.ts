@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from '../domain/accounts/throttle.js';
 
-/** The client's address (X-Forwarded-For only with trustProxy) and user agent, as domain code takes them. */
+/** The client's address (from X-Forwarded-For only through a trusted proxy) and user agent, as domain code takes them. */
 export function clientOf(request: FastifyRequest): ClientInfo {
   const agent = request.headers['user-agent'];
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 200) : '' };

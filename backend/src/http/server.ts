@@ -30,8 +30,11 @@ export interface ServerDeps extends TerminalAuthDeps {
   routes: readonly AnyRoute[];
   /** Authenticates customer routes (session bearer tokens, device-signed requests). */
   authenticateCustomer?: (request: FastifyRequest, auth: CustomerAuth) => Promise<Customer>;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy?: boolean;
+  /**
+   * Behind a load balancer: the proxies whose X-Forwarded-For is believed (the client is the
+   * right-most hop they did not add); `true` believes anyone (dev mode only, config enforces it).
+   */
+  trustProxy?: boolean | readonly string[];
 }
 
 export type CustomerAuth = Extract<RouteAuth, 'session' | 'session_full' | 'device' | 'session_or_device'>;
@@ -51,7 +54,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   });
 
   app.decorateRequest('rawBody', null);

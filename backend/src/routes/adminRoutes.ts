@@ -39,6 +39,9 @@ const flag = z.object({
   detail: z.unknown(),
   createdAt: z.number().int(),
   resolvedAt: z.number().int().nullable(),
+  subject: z.string().nullable(),
+  occurrences: z.number().int(),
+  lastSeenAt: z.number().int(),
 });
 const quarantined = z.object({
   id: z.string(),

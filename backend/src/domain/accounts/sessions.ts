@@ -22,6 +22,7 @@ import { invalidRequest, scryptParams } from './signup.js';
 import {
   clearFailures,
   codeThrottleKeys,
+  deviceLoginThrottleKeys,
   enforceThrottle,
   loginThrottleKeys,
   recordFailure,
@@ -86,15 +87,20 @@ export async function startLogin(
   const login = parseLogin(input.login);
   if (login === undefined) throw invalidRequest('login must be a phone number (+81…) or an e-mail address');
   const name = loginKey(login);
-  // The bound phone proves itself, so an attacker's failures on this login name cannot hold it back.
-  const keys = loginThrottleKeys(ctx, client, device === null ? name : null);
+  // The bound phone proves itself: it is held to its own counter only, so an attacker's
+  // failures on this login name or from this address cannot hold the customer back.
+  const keys = device === null ? loginThrottleKeys(ctx, client, name) : deviceLoginThrottleKeys(ctx, device.id);
   const snapshot = await enforceThrottle(ctx, keys);
 
   const account = await findAccountByLogin(ctx, login);
   const params = scryptParams(ctx);
   const passwordOk = await verifyPassword(account?.password_hash, input.password, params);
   if (account === undefined || !passwordOk || (device !== null && device.account_id !== account.id)) {
-    await recordFailure(ctx, loginThrottleKeys(ctx, client, name), { client, loginKey: name, password: true, snapshot });
+    // A phone's own failures count on it (and on its address, for unsigned attempts from
+    // there), not on the login name: a phone signing guesses at other people's logins slows
+    // only itself.
+    const failed = device === null ? keys : [...keys, ...loginThrottleKeys(ctx, client, null)];
+    await recordFailure(ctx, failed, { client, loginKey: name, password: true, snapshot, accountId: account?.id ?? null });
     ctx.metrics.accountEvents.inc({ event: 'login_failed' });
     throw invalidCredentials();
   }
@@ -105,7 +111,7 @@ export async function startLogin(
 
   if (device !== null) {
     const grant = await inTransaction(ctx.db, (trx) => createSession(ctx, trx, account.id, 'device', client));
-    await clearFailures(ctx, accountLoginKeys(ctx, account, client));
+    await clearFailures(ctx, [...accountLoginKeys(ctx, account, client), ...keys]);
     ctx.metrics.accountEvents.inc({ event: 'login' });
     return grant;
   }

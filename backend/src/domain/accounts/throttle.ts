@@ -2,12 +2,15 @@
  * Throttling against credential stuffing and code guessing (DESIGN.md): failure counters per
  * login name, per client address, per /24 or /64, and globally. Past a few free failures each
  * counter imposes a delay that doubles with every further failure (429 with Retry-After) —
- * never a lock-out, which an attacker could use to keep a customer out. A customer whose own
- * bound phone signs the login is not held back by the per-login counter at all.
+ * never a lock-out, which an attacker could use to keep a customer out. Only failures count:
+ * successes from a shared address (NAT, a store's Wi-Fi) add nothing to it. A login the
+ * customer's own bound phone signs is held to that phone's counter alone, so no failures an
+ * attacker causes — on the login name or from the address — can keep the customer out.
  *
- * When failures everywhere pass a threshold (a distributed attack) admins are told and the
- * free failures per address and network are withdrawn; a burst of failures across many login
- * names from one network is flagged.
+ * Admins are told (one open flag per subject, counted while it stays open) when failures
+ * everywhere pass a threshold (a distributed attack; the free failures per address and
+ * network are then withdrawn), when one login name keeps failing from wherever, and when many
+ * login names fail from one network.
  */
 import type { AppContext } from '../../context.js';
 import type { ThrottleRule } from '../../config/config.js';
@@ -57,6 +60,14 @@ export function loginThrottleKeys(ctx: AppContext, client: ClientInfo, loginKey:
   ];
   if (loginKey !== null) keys.unshift({ key: `login:acct:${loginKey}`, rule: throttle.account, source: false });
   return keys;
+}
+
+/**
+ * The counter a login signed by a bound phone is held to instead: only the holder of that
+ * phone's key adds to it, so an attacker elsewhere cannot slow the customer down.
+ */
+export function deviceLoginThrottleKeys(ctx: AppContext, deviceId: string): ThrottleKey[] {
+  return [{ key: `login:dev:${deviceId}`, rule: ctx.config.throttle.account, source: false }];
 }
 
 /** The counters a one-time code attempt is held to: per account (across codes) and per address. */
@@ -129,7 +140,14 @@ export function tooManyAttempts(retryAfterSeconds: number): ProblemError {
 export async function recordFailure(
   ctx: AppContext,
   keys: readonly ThrottleKey[],
-  options: { client: ClientInfo; loginKey?: string | null; password?: boolean; snapshot?: ThrottleSnapshot },
+  options: {
+    client: ClientInfo;
+    loginKey?: string | null;
+    password?: boolean;
+    snapshot?: ThrottleSnapshot;
+    /** The account the login name names, for the reviewer (never shown to the client). */
+    accountId?: string | null;
+  },
 ): Promise<void> {
   const nowMs = ctx.clock.nowMs();
   const { throttle } = ctx.config;
@@ -152,14 +170,24 @@ export async function recordFailure(
   if (password && snapshot !== undefined && !snapshot.surgeFlagged && snapshot.globalFailures + 1 >= throttle.globalFailureThreshold) {
     const marker = surgeMarker(ctx, nowMs);
     if ((await ctx.counters.fail([marker], nowMs)).get(marker.key)?.failures === 1) {
-      await flag(ctx, 'login_failure_surge', { failures: snapshot.globalFailures + 1, windowSeconds: throttle.globalWindowSeconds });
+      await flag(ctx, 'login_failure_surge', 'all', { failures: snapshot.globalFailures + 1, windowSeconds: throttle.globalWindowSeconds });
     }
+  }
+  // One login name failing again and again, from wherever it is tried (a new address per
+  // attempt defeats the address counters, not this one).
+  const nameKey = password && options.loginKey !== undefined && options.loginKey !== null ? `login:acct:${options.loginKey}` : null;
+  if (nameKey !== null && counted.get(nameKey)?.failures === throttle.loginNameFailureThreshold) {
+    await flag(ctx, 'login_failure_surge', `login:${options.loginKey ?? ''}`, {
+      loginName: options.loginKey,
+      accountId: options.accountId ?? null,
+      failures: throttle.loginNameFailureThreshold,
+    });
   }
   if (pair === null || counted.get(pair.key)?.failures !== 1) return;
   const names = windowKey(`burst-names:${network}`, throttle.burstWindowSeconds, nowMs);
   const distinct = (await ctx.counters.fail([names], nowMs)).get(names.key)?.failures ?? 0;
   if (distinct === throttle.burstAccounts) {
-    await flag(ctx, 'credential_stuffing', {
+    await flag(ctx, 'credential_stuffing', `network:${network}`, {
       network,
       ip: normaliseIp(options.client.ip),
       loginNames: distinct,
@@ -168,8 +196,9 @@ export async function recordFailure(
   }
 }
 
-async function flag(ctx: AppContext, kind: 'login_failure_surge' | 'credential_stuffing', detail: Record<string, unknown>): Promise<void> {
-  await inTransaction(ctx.db, (trx) => raiseFlag(ctx, trx, { kind, detail }));
+/** One open flag per subject: an attack that goes on for days counts on it, window after window. */
+async function flag(ctx: AppContext, kind: 'login_failure_surge' | 'credential_stuffing', subject: string, detail: Record<string, unknown>): Promise<void> {
+  await inTransaction(ctx.db, (trx) => raiseFlag(ctx, trx, { kind, subject, detail }));
 }
 
 /** A complete login (second factor too) forgives the login name's failures, not the address's. */
