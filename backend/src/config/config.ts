@@ -48,7 +48,8 @@ const proxyAddress = z.string().refine(
 
 /** A block of prefix length 0 believes every client, as `true` does. */
 function trustsEveryone(trustProxy: boolean | readonly string[]): boolean {
-  return trustProxy === true || (Array.isArray(trustProxy) && trustProxy.some((entry) => /\/0+$/.test(entry)));
+  if (typeof trustProxy === 'boolean') return trustProxy;
+  return trustProxy.some((entry) => /\/0+$/.test(entry));
 }
 
 export const NOTIFICATION_TRANSPORTS = ['outbox', 'console', 'file', 'webhook'] as const;
