@@ -29,3 +29,17 @@ export interface BundleVectorFile {
 export const tokenVectors = readFixtureJson('vectors/tokens.json') as TokenVectorFile;
 export const bundleVectors = readFixtureJson('vectors/bundles.json') as BundleVectorFile;
 export const fixtureBundleJson = readFixtureJson('trust/TEST-ONLY-trust-bundle.json');
+
+export interface Ed25519VectorFile {
+  vectors: {
+    name: string;
+    description: string;
+    publicKey: string;
+    message: string;
+    signature: string;
+    valid: boolean;
+    equations: { cofactorless: boolean; cofactored: boolean };
+  }[];
+}
+
+export const ed25519Vectors = readFixtureJson('vectors/ed25519.json') as Ed25519VectorFile;

@@ -1,6 +1,6 @@
 /**
- * Strict Ed25519 (PROTOCOL.md, intro): RFC 8032 pure Ed25519 plus S < L, canonical R and
- * canonical, not-small-order public keys. The same suite runs against both wrappers, and
+ * Strict Ed25519 (PROTOCOL.md, intro): RFC 8032 pure Ed25519 plus S < L, canonical R that is
+ * not of small order, canonical, not-small-order public keys and the cofactorless equation. The same suite runs against both wrappers, and
  * where a wrapper closes a gap of its library the suite also shows the gap in the raw library.
  *
  * The curve arithmetic below is an independent BigInt reference (RFC 8032 §5.1 / §6), used to
@@ -413,6 +413,72 @@ const NON_CANONICAL_KEYS: readonly Uint8Array[] = [
   withSignBit(bigIntToLe(P - 1n)),
 ];
 
+/**
+ * Every 32-byte string whose lenient decoding is a point of small order: the five small-order
+ * y values and those y + p that still fit in 255 bits (y = 0, 1), each with both sign bits.
+ * Derived from the torsion points found above, not from the blocklist: 5 × 2 + 2 × 2 = 14.
+ */
+const SMALL_ORDER_ANY_ENCODING: readonly Uint8Array[] = [
+  ...new Set(TORSION.map((t) => affine(t).y)),
+].flatMap((y) =>
+  [y, y + P]
+    .filter((v) => v < 2n ** 255n)
+    .flatMap((v) => [bigIntToLe(v), withSignBit(bigIntToLe(v))]),
+);
+
+const ORDER_8_POINT: Point = TORSION.find((t) => smallOrder(t) === 8) ?? IDENTITY;
+
+/**
+ * A signer whose secret scalar is known, with its honest key A = [a]B and a mixed-order key
+ * A + T (T of order 8). A mixed-order key is neither small-order nor non-canonical, so the
+ * strict rules let it through; it is what lets R be any torsion point under the cofactorless
+ * equation: with S = k·a, [S]B − [k](A + T) = −[k]T.
+ */
+const R_SIGNER = (() => {
+  const seed = seededRandom('small-order-R/signer').bytes(32);
+  const a = secretScalar(seed);
+  const honest = mul(a, BASE);
+  const mixed = add(honest, ORDER_8_POINT);
+  return { seed, a, honest, honestKey: encode(honest), mixed, mixedKey: encode(mixed) };
+})();
+
+interface SmallOrderRSignature {
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
+
+/**
+ * A signature with these R bytes (any encoding of a small-order point) that satisfies the
+ * cofactorless equation [S]B = R + [k]A once R is decoded leniently: under the honest key when
+ * R is the identity, else under the mixed-order key for a message found by search (about 1 in 8).
+ */
+function signWithSmallOrderR(rBytes: Uint8Array): SmallOrderRSignature {
+  const r = decodeLenient(rBytes);
+  if (r === null || smallOrder(r) === null) throw new Error(`not a small-order encoding: ${toHex(rBytes)}`);
+  const useHonest = equal(r, IDENTITY);
+  const publicKey = useHonest ? R_SIGNER.honestKey : R_SIGNER.mixedKey;
+  for (let i = 0; i < 1000; i++) {
+    const message = utf8(`small-order R #${i}`);
+    const k = challenge(rBytes, publicKey, message);
+    if (useHonest || equal(neg(mul(k % 8n, ORDER_8_POINT)), r)) {
+      return { publicKey, message, signature: concat(rBytes, bigIntToLe(mod(k * R_SIGNER.a, L))) };
+    }
+  }
+  throw new Error(`no message found for R ${toHex(rBytes)}`);
+}
+
+/** Does [S]B = R + [k]A hold (R and A decoded leniently), and does [8][S]B = [8]R + [8][k]A? */
+function equations(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): { cofactorless: boolean; cofactored: boolean } {
+  const a = decodeLenient(publicKey);
+  const r = decodeLenient(signature.subarray(0, 32));
+  if (a === null || r === null) return { cofactorless: false, cofactored: false };
+  const k = challenge(signature.subarray(0, 32), publicKey, message);
+  const left = mul(leToBigInt(signature.subarray(32)), BASE);
+  const right = add(r, mul(k, a));
+  return { cofactorless: equal(left, right), cofactored: equal(mul(8n, left), mul(8n, right)) };
+}
+
 const IMPLEMENTATIONS: readonly Ed25519[] = [tweetnaclEd25519, nodeEd25519];
 
 function otherThan(ed: Ed25519): Ed25519 {
@@ -583,10 +649,15 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
       return concat(rBytes, bigIntToLe(mod(k * a, L)));
     }
 
-    it('the construction: R = identity (canonical) is a genuine, accepted signature', () => {
+    it('the construction: R = identity (canonical) satisfies the cofactorless equation; the raw libraries accept it, the wrapper refuses it (small-order R)', () => {
       expect(toHex(ed.publicKeyFromSeed(seed))).toBe(toHex(publicKey));
       const signature = signWithR(IDENTITY_BYTES);
-      expect(ed.verify(publicKey, message, signature)).toBe(true);
+      const k = challenge(IDENTITY_BYTES, publicKey, message);
+      expect(equal(mul(leToBigInt(signature.subarray(32)), BASE), add(IDENTITY, mul(k, mul(a, BASE))))).toBe(true);
+      expect(rawNaclVerify(publicKey, message, signature)).toBe(true);
+      expect(rawNodeVerify(publicKey, message, signature)).toBe(true);
+      // PROTOCOL.md "Strict Ed25519": a signature whose R is of small order is refused
+      expect(ed.verify(publicKey, message, signature)).toBe(false);
       expect(ed.verify(publicKey, utf8('pay 9999 JPY to terminal 7'), signature)).toBe(false);
     });
 
@@ -617,6 +688,80 @@ describe.each(IMPLEMENTATIONS)('Ed25519 wrapper: $name', (ed) => {
           expect(ed.verify(pk, msg, concat(r, signature.subarray(32)))).toBe(false);
         }
       }
+    });
+  });
+
+  describe('small-order R (PROTOCOL.md: refused, whatever its encoding)', () => {
+    it('the 14 encodings of small-order points are derived independently of the blocklist', () => {
+      expect(SMALL_ORDER_ANY_ENCODING).toHaveLength(14);
+      expect(new Set(SMALL_ORDER_ANY_ENCODING.map(toHex)).size).toBe(14);
+      expect(SMALL_ORDER_ANY_ENCODING.filter(isCanonicalPointEncoding)).toHaveLength(8);
+      const blocklist = LIBSODIUM_BLOCKLIST.flatMap((h) => [h, toHex(withSignBit(hex(h)))]).sort();
+      expect(SMALL_ORDER_ANY_ENCODING.map(toHex).sort()).toEqual(blocklist);
+    });
+
+    it.each(SMALL_ORDER_ANY_ENCODING.map((e) => [toHex(e), e] as const))(
+      'R = %s: the cofactorless equation holds, yet the signature is refused',
+      (_label, rBytes) => {
+        const { publicKey, message, signature } = signWithSmallOrderR(rBytes);
+        expect(isAcceptablePublicKey(publicKey)).toBe(true); // the key is not what is refused
+        expect(equations(publicKey, message, signature).cofactorless).toBe(true);
+        // raw libraries compare encodings: they accept exactly the canonical small-order R
+        const canonical = isCanonicalPointEncoding(rBytes);
+        expect(byteComparingVerifierAccepts(publicKey, message, signature)).toBe(canonical);
+        expect(rawNaclVerify(publicKey, message, signature)).toBe(canonical);
+        expect(rawNodeVerify(publicKey, message, signature)).toBe(canonical);
+        expect(passesStrictPrechecks(publicKey, signature)).toBe(false);
+        expect(ed.verify(publicKey, message, signature)).toBe(false);
+        expect(other.verify(publicKey, message, signature)).toBe(false);
+      },
+    );
+
+    it('an honest signature under the same mixed-order key still verifies when [k]T = 0', () => {
+      // R = [r]B, S = r + k·a: [S]B − [k](A + T) = R − [k]T, which is R when 8 divides k
+      const r = mod(leToBigInt(sha512(utf8('nonce'))), L);
+      const rBytes = encode(mul(r, BASE));
+      for (let i = 0; i < 1000; i++) {
+        const message = utf8(`mixed-order key #${i}`);
+        const k = challenge(rBytes, R_SIGNER.mixedKey, message);
+        if (k % 8n !== 0n) continue;
+        const signature = concat(rBytes, bigIntToLe(mod(r + k * R_SIGNER.a, L)));
+        expect(isSmallOrderEncoding(rBytes)).toBe(false);
+        expect(ed.verify(R_SIGNER.mixedKey, message, signature)).toBe(true);
+        return;
+      }
+      throw new Error('no message with 8 | k');
+    });
+  });
+
+  describe('cofactorless verification (PROTOCOL.md: cofactored-only signatures are refused)', () => {
+    const r = mod(leToBigInt(sha512(utf8('cofactored nonce'))), L);
+    const message = utf8('pay 1200 JPY to terminal 7');
+
+    it('R = [r]B + T (T of order 8), S = r + k·a under an honest key', () => {
+      const rBytes = encode(add(mul(r, BASE), ORDER_8_POINT));
+      const k = challenge(rBytes, R_SIGNER.honestKey, message);
+      const signature = concat(rBytes, bigIntToLe(mod(r + k * R_SIGNER.a, L)));
+      expect(equations(R_SIGNER.honestKey, message, signature)).toEqual({ cofactorless: false, cofactored: true });
+      expect(passesStrictPrechecks(R_SIGNER.honestKey, signature)).toBe(true); // the equation decides
+      expect(rawNaclVerify(R_SIGNER.honestKey, message, signature)).toBe(false);
+      expect(rawNodeVerify(R_SIGNER.honestKey, message, signature)).toBe(false);
+      expect(ed.verify(R_SIGNER.honestKey, message, signature)).toBe(false);
+    });
+
+    it('R = [r]B, S = r + k·a under the mixed-order key A + T, for k not a multiple of 8', () => {
+      const rBytes = encode(mul(r, BASE));
+      // the first of these messages whose k is not a multiple of 8 (7 in 8 messages qualify)
+      const candidates = [message, ...Array.from({ length: 50 }, (_, i) => utf8(`cofactored #${i}`))];
+      const m = candidates.find((c) => challenge(rBytes, R_SIGNER.mixedKey, c) % 8n !== 0n) ?? message;
+      const k = challenge(rBytes, R_SIGNER.mixedKey, m);
+      expect(k % 8n).not.toBe(0n);
+      const signature = concat(rBytes, bigIntToLe(mod(r + k * R_SIGNER.a, L)));
+      expect(equations(R_SIGNER.mixedKey, m, signature)).toEqual({ cofactorless: false, cofactored: true });
+      expect(passesStrictPrechecks(R_SIGNER.mixedKey, signature)).toBe(true);
+      expect(rawNaclVerify(R_SIGNER.mixedKey, m, signature)).toBe(false);
+      expect(rawNodeVerify(R_SIGNER.mixedKey, m, signature)).toBe(false);
+      expect(ed.verify(R_SIGNER.mixedKey, m, signature)).toBe(false);
     });
   });
 
@@ -876,6 +1021,38 @@ describe('small-order points (derived here with BigInt arithmetic)', () => {
         expect(point).not.toBeNull();
         expect(smallOrder(point ?? IDENTITY)).toBeNull();
         expect(equal(mul(L, point ?? IDENTITY), IDENTITY)).toBe(true);
+      }
+    }
+  });
+
+  it('isSmallOrderEncoding is true exactly for encodings whose lenient decoding has small order', () => {
+    for (const e of SMALL_ORDER_ANY_ENCODING) {
+      expect(isSmallOrderEncoding(e), toHex(e)).toBe(true);
+      // neighbours in the low byte are not small-order
+      for (const d of [-1, 1]) {
+        const n = Uint8Array.from(e);
+        n[0] = ((n[0] ?? 0) + d) & 0xff;
+        if (SMALL_ORDER_ANY_ENCODING.some((s) => toHex(s) === toHex(n))) continue;
+        const point = decodeLenient(n);
+        expect(point === null || smallOrder(point) === null, toHex(n)).toBe(true);
+        expect(isSmallOrderEncoding(n), toHex(n)).toBe(false);
+      }
+    }
+    const rng = seededRandom('small-order-encoding');
+    for (let i = 0; i < 300; i++) {
+      const b = rng.bytes(32);
+      if (i % 3 === 0) b.fill(0xff, 1, 31); // near p
+      const point = decodeLenient(b);
+      expect(isSmallOrderEncoding(b), toHex(b)).toBe(point !== null && smallOrder(point) !== null);
+    }
+  });
+
+  it('passesStrictPrechecks refuses every small-order R, canonical or not, with any S < L', () => {
+    const { publicKey, signature } = vector('TEST 1');
+    expect(passesStrictPrechecks(publicKey, signature)).toBe(true);
+    for (const r of SMALL_ORDER_ANY_ENCODING) {
+      for (const s of [signature.subarray(32), ZERO_32, bigIntToLe(L - 1n)]) {
+        expect(passesStrictPrechecks(publicKey, concat(r, s)), toHex(r)).toBe(false);
       }
     }
   });

@@ -1,7 +1,8 @@
 /**
  * Ed25519 as PROTOCOL.md uses it: RFC 8032 pure Ed25519 plus the strict rules every
- * implementation must apply (S < L, canonical R, canonical and not-small-order public keys).
- * Libraries differ in which of these they check, so each wrapper applies all of them itself.
+ * implementation must apply (S < L, canonical R that is not of small order, canonical and
+ * not-small-order public keys), with the cofactorless equation [S]B = R + [k]A. Libraries
+ * differ in which of these they check, so each wrapper applies all of them itself.
  */
 
 export interface Ed25519 {
@@ -63,8 +64,10 @@ function isYpMinus1(encoded: Uint8Array): boolean {
 
 /**
  * The y coordinates (little-endian, sign bit cleared) of the eight points of small order
- * (1, 2, 4 and 8) on edwards25519. Both signs of x share a y, so comparing with the sign bit
- * masked covers all eight; the test suite recomputes this list from the curve equation.
+ * (1, 2, 4 and 8) on edwards25519, and the two non-canonical y ≥ p that reduce to one of them
+ * (p ≡ 0, p + 1 ≡ 1). Both signs of x share a y, so comparing with the sign bit masked covers
+ * all eight points in every encoding (libsodium's blocklist); the test suite recomputes this
+ * list from the curve equation.
  */
 const SMALL_ORDER_Y: readonly Uint8Array[] = [
   // order 4: y = 0
@@ -82,9 +85,15 @@ const SMALL_ORDER_Y: readonly Uint8Array[] = [
   ]),
   // order 2: y = p − 1
   Uint8Array.from([0xec, ...new Array<number>(30).fill(0xff), 0x7f]),
+  // non-canonical: y = p (≡ 0, order 4) and y = p + 1 (≡ 1, the identity)
+  Uint8Array.from([0xed, ...new Array<number>(30).fill(0xff), 0x7f]),
+  Uint8Array.from([0xee, ...new Array<number>(30).fill(0xff), 0x7f]),
 ];
 
-/** True when the encoding names a point of small order (whatever its sign bit). */
+/**
+ * True when the encoding names a point of small order, whatever its sign bit and whether or
+ * not y is reduced: every 32-byte string a lenient decoder would read as one of the eight.
+ */
 export function isSmallOrderEncoding(encoded: Uint8Array): boolean {
   if (encoded.length !== 32) return false;
   for (const y of SMALL_ORDER_Y) {
@@ -100,12 +109,14 @@ export function isAcceptablePublicKey(publicKey: Uint8Array): boolean {
   return publicKey.length === 32 && isCanonicalPointEncoding(publicKey) && !isSmallOrderEncoding(publicKey);
 }
 
-/** The checks every wrapper applies before asking its library (which may be laxer). */
+/**
+ * The checks every wrapper applies before asking its library (which may be laxer): the
+ * public-key rule, R canonical and not of small order (OpenSSL and tweetnacl both accept a
+ * small-order R when the equation holds; an honest signer never makes one), and S < L. The
+ * equation itself is left to the library, which must check the cofactorless one.
+ */
 export function passesStrictPrechecks(publicKey: Uint8Array, signature: Uint8Array): boolean {
-  return (
-    signature.length === 64 &&
-    isAcceptablePublicKey(publicKey) &&
-    isCanonicalPointEncoding(signature.subarray(0, 32)) &&
-    isScalarBelowL(signature.subarray(32, 64))
-  );
+  if (signature.length !== 64 || !isAcceptablePublicKey(publicKey)) return false;
+  const r = signature.subarray(0, 32);
+  return isCanonicalPointEncoding(r) && !isSmallOrderEncoding(r) && isScalarBelowL(signature.subarray(32, 64));
 }
