@@ -146,7 +146,7 @@ const configSchema = z
       globalWindowSeconds: positive(86_400),
       /** Password failures on one login name (from any address, until it decays or logs in): flagged. */
       loginNameFailureThreshold: positive(),
-      /** Distinct login names failing from one address or network in the window: flagged. */
+      /** Distinct login names failing from one network, with no quiet window between failures: flagged. */
       burstAccounts: positive(),
       burstWindowSeconds: positive(86_400),
       signupsPerIpPerHour: positive(),

@@ -156,10 +156,13 @@ export async function recordFailure(
   const shards = globalKeys(ctx, nowMs);
   const global = shards[(ctx.random.bytes(1)[0] ?? 0) % GLOBAL_SHARDS]!;
   const network = networkOf(options.client.ip);
-  // A login name counts once per network and window towards the burst detector.
+  // A login name counts once per network towards the burst detector, until the network has
+  // been quiet for a whole window. Not fixed windows: an attack across a window boundary would
+  // be split in two and seen half as big.
+  const burstDecayMs = throttle.burstWindowSeconds * 1000;
   const pair =
     password && options.loginKey !== undefined && options.loginKey !== null
-      ? windowKey(`burst:${network}:${options.loginKey}`, throttle.burstWindowSeconds, nowMs)
+      ? { key: `burst:${network}:${options.loginKey}`, decayMs: burstDecayMs }
       : null;
   if (password) entries.push(global);
   if (pair !== null) entries.push(pair);
@@ -184,7 +187,7 @@ export async function recordFailure(
     });
   }
   if (pair === null || counted.get(pair.key)?.failures !== 1) return;
-  const names = windowKey(`burst-names:${network}`, throttle.burstWindowSeconds, nowMs);
+  const names = { key: `burst-names:${network}`, decayMs: burstDecayMs };
   const distinct = (await ctx.counters.fail([names], nowMs)).get(names.key)?.failures ?? 0;
   if (distinct === throttle.burstAccounts) {
     await flag(ctx, 'credential_stuffing', `network:${network}`, {
