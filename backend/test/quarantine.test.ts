@@ -95,6 +95,36 @@ describe.each(TEST_DIALECTS)('quarantine review on %s', (dialect) => {
     expect(await statusOf(after.id)).toBe('quarantined');
   });
 
+  it('refuses a revoked terminal everything but its journal upload, fresh signature or old', async () => {
+    const terminal = await TestTerminal.enrolled(t);
+    const customer = await createCustomer(t, 5_000);
+    const oldSignatureAt = t.clock.nowMs();
+    expect((await terminal.signed('GET', '/v1/terminal/head')).status).toBe(200);
+    t.clock.advance(1000);
+    await t.admin('POST', `/v1/admin/terminals/${terminal.id}/revoke`);
+    t.clock.advance(1000);
+    const requests: [string, string, unknown][] = [
+      ['GET', '/v1/terminal/head', undefined],
+      ['GET', '/v1/terminal/trust?serial=0', undefined],
+      ['GET', '/v1/terminal/outcomes?after=0', undefined],
+      ['POST', '/v1/terminal/authorize', { saleId: '0190a0a0-0000-7000-8000-000000000001', token: customer.phone.mint(), amount: 100, currency: 392 }],
+    ];
+    for (const [method, target, body] of requests) {
+      for (const timestampMs of [t.clock.nowMs(), oldSignatureAt]) {
+        const reply = await terminal.signed<{ code: string }>(method, target, { ...(body === undefined ? {} : { body }), timestampMs });
+        expect([method, target, reply.status, reply.body.code]).toEqual([method, target, 403, 'terminal_revoked']);
+      }
+    }
+    // Its journal is still taken (and quarantined), so the sales it made reach an admin.
+    const paid = terminal.payment(customer.phone.mint(), 700);
+    const upload = await terminal.sendJournal([paid]);
+    expect(upload.status).toBe(200);
+    expect(upload.body.results).toEqual([{ id: paid.id, status: 'accepted' }]);
+    expect(upload.body.head).toEqual({ seq: 1, hash: paid.hash });
+    expect(await statusOf(paid.id)).toBe('quarantined');
+    expect(await walletBalance(t, customer.accountId)).toBe(5_000);
+  });
+
   it('releases through the normal settlement path: a copied code is still a duplicate_token', async () => {
     const storeId = (await t.admin<{ id: string }>('POST', '/v1/admin/stores', { name: 'Copies' })).id;
     const good = await TestTerminal.enrolled(t, storeId);

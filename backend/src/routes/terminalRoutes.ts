@@ -83,7 +83,7 @@ export function terminalRoutes(ctx: AppContext): AnyRoute[] {
       operationId: 'journalHead',
       summary: "Where the backend's copy of this terminal's chain ends",
       tags,
-      auth: 'terminal_even_revoked',
+      auth: 'terminal',
       responses: { 200: { description: 'The head (seq 0 and 64 zeros before the first record)', schema: head } },
       problems: SIGNED_PROBLEMS,
       handler: async ({ terminal }) => {

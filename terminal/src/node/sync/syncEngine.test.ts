@@ -142,6 +142,37 @@ describe('SyncEngine round: clock and trust', () => {
   });
 });
 
+describe('SyncEngine round: a revoked register', () => {
+  it('still hands over its journal when the backend refuses it as revoked, and reports the round as failed', async () => {
+    const h = harness();
+    await sellMany(h, 2);
+    const backend = new FakeBackend(h.time);
+    const revoked = () => {
+      throw new BackendError('http', 'GET /v1/terminal/trust: 403', 403, 'terminal_revoked');
+    };
+    backend.behaviour.trust = revoked;
+    backend.behaviour.outcomes = revoked;
+    const { engine } = rig(h, backend);
+    const report = await engine.syncNow();
+    expect(backend.batches).toEqual([[1, 2]]);
+    expect(report).toMatchObject({ ok: false, sent: 2, acknowledgedSeq: 2, outcomes: 0 });
+    expect(report.error).toMatch(/403/);
+    expect(outboxSeqs(h)).toEqual([]);
+  });
+
+  it('does not send the journal on any other refusal of the trust request', async () => {
+    const h = harness();
+    await sellMany(h, 1);
+    const backend = new FakeBackend(h.time);
+    backend.behaviour.trust = () => {
+      throw new BackendError('http', 'GET /v1/terminal/trust: 401', 401, 'bad_signature');
+    };
+    const { engine } = rig(h, backend);
+    expect(await engine.syncNow()).toMatchObject({ ok: false, sent: 0 });
+    expect(backend.batches).toEqual([]);
+  });
+});
+
 describe('SyncEngine round: the outbox', () => {
   it('sends the outbox in seq order in batches of batchSize and acknowledges each head', async () => {
     const h = harness();

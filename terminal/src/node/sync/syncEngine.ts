@@ -146,13 +146,22 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
     const report: SyncReport = { ok: false, sent: 0, acknowledgedSeq: this.#o.store.syncState().ackedSeq, rejected: [], outcomes: 0, trustSerial: null, error: null };
     try {
       await this.#measureClock();
-      report.trustSerial = await this.#refreshTrust();
-      const head = await this.#o.client.head(this.#o.requestTimeoutMs);
-      this.#answered();
-      if (this.#o.core.reconcileWithBackendHead(head) === 'forked') {
-        throw new Error(`the backend's record ${head.seq} differs from this register's: sync stopped until an admin looks`);
+      let revoked: BackendError | null = null;
+      try {
+        report.trustSerial = await this.#refreshTrust();
+        const head = await this.#o.client.head(this.#o.requestTimeoutMs);
+        this.#answered();
+        if (this.#o.core.reconcileWithBackendHead(head) === 'forked') {
+          throw new Error(`the backend's record ${head.seq} differs from this register's: sync stopped until an admin looks`);
+        }
+      } catch (error) {
+        if (!isRevocation(error)) throw error;
+        revoked = error;
       }
+      // A revoked register still hands over its journal (the backend quarantines it for an admin
+      // to review): the sales it made must not stay on a machine nobody trusts. Nothing else.
       await this.#sendOutbox(report);
+      if (revoked !== null) throw revoked;
       report.outcomes = await this.#pullOutcomes();
       report.ok = report.rejected.length === 0;
       if (!report.ok) report.error = `the backend refused record ${report.rejected[0]?.seq ?? '?'} (${report.rejected[0]?.code ?? '?'})`;
@@ -263,4 +272,9 @@ export class SyncEngine implements OnlineAuthorizer, SyncPort {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The backend refused this terminal as revoked (PROTOCOL.md §6: 403 on every signed request but the journal). */
+function isRevocation(error: unknown): error is BackendError {
+  return error instanceof BackendError && error.status === 403 && error.code === 'terminal_revoked';
 }
