@@ -127,7 +127,9 @@ describe.each(TEST_DIALECTS)('journal ingestion on %s', (dialect) => {
     await t.admin('POST', `/v1/admin/terminals/${terminal.id}/revoke`);
     const reply = await terminal.sendJournal([before]);
     expect(statuses(reply.body)).toEqual(['accepted']);
-    expect((await terminal.signed('GET', '/v1/terminal/head')).body).toEqual({ seq: 1, hash: before.hash });
+    // Issue 9 §4: the head comes with the upload's reply; asked on its own it is refused like the rest.
+    expect(reply.body.head).toEqual({ seq: 1, hash: before.hash });
+    expect((await terminal.signed('GET', '/v1/terminal/head')).status).toBe(403);
     expect((await terminal.signed('GET', '/v1/terminal/outcomes')).status).toBe(403);
     expect((await terminal.signed('GET', '/v1/terminal/trust')).status).toBe(403);
     const stored = await t.backend.db.kysely.selectFrom('journal_records').select('status').where('id', '=', before.id).executeTakeFirst();
