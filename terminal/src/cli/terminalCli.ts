@@ -11,7 +11,7 @@ import { enrollCommand } from './enrollCommand.js';
 import { EnrollError } from '../node/enroll/enrollTerminal.js';
 import { BackendError } from '../node/sync/backendClient.js';
 import { portsCommand } from './portsCommand.js';
-import { saleCommand } from './saleCommand.js';
+import { SaleError, saleCommand } from './saleCommand.js';
 import { serveCommand } from './serveCommand.js';
 import { statusCommand } from './statusCommand.js';
 import { syncCommand } from './syncCommand.js';
@@ -25,8 +25,9 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
              Online/offline, pending sales, clock, trust bundle and closed gates.
   sync       [--data <dir>] [--rounds <n>] [--quiet]
              Sync now: sends what waits (progress on stderr), prints the report as JSON.
-  sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>]
-             Starts a sale, waits for one scan from the configured scanner, prints the decision as JSON.
+  sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>] [--token <code | ->]
+             Starts a sale, waits for one scan from the configured scanner (or takes the payment code
+             from --token; - reads it from standard input), prints the decision as JSON.
   enroll     --backend <url> --code <code> [--data <dir>] [--name <name>] [--fingerprint <fp>]
              Enrolls this register; pins the root key only once its fingerprint is confirmed.
   ports      Lists serial ports with vendor id, product id and serial number.
@@ -79,7 +80,8 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
       error instanceof ConfigError ||
       error instanceof IdentityError ||
       error instanceof EnrollError ||
-      error instanceof BackendError
+      error instanceof BackendError ||
+      error instanceof SaleError
     ) {
       process.stderr.write(`tegata-terminal: ${error.message}\n`);
       return 1;
