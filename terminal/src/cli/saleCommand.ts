@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { ApiParsedInput, ApiResult, RecordView, ScanOutcome, TerminalEvent } from '../shared/contracts/terminalApi.js';
 import { openCore } from '../node/core/openCore.js';
 import { createScannerHost } from '../node/scanners/scannerHost.js';
-import { cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
+import { amountOption, cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
 import { callServe, subscribeServe } from './loopbackClient.js';
 
 /**
@@ -20,7 +20,7 @@ export async function saleCommand(args: readonly string[]): Promise<number> {
     options: { data: { type: 'string' }, amount: { type: 'string' }, currency: { type: 'string' }, timeout: { type: 'string' }, token: { type: 'string' } },
   });
   if (positionals.length > 0) throw new UsageError('sale takes no arguments');
-  const amount = integerOption(values.amount, '--amount', 1, 0xffffffff);
+  const amount = amountOption(values.amount);
   const currency = integerOption(values.currency, '--currency', 0, 999);
   if (amount === undefined || currency === undefined) throw new UsageError('sale needs --amount and --currency');
   const timeoutMs = (integerOption(values.timeout, '--timeout', 1, 86_400) ?? 60) * 1000;

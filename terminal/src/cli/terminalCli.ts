@@ -6,6 +6,7 @@ import { NotEnrolledError } from '../node/core/openCore.js';
 import { ConfigError } from '../node/config/terminalConfig.js';
 import { IdentityError } from '../node/identity/terminalIdentity.js';
 import { UsageError } from './cliSupport.js';
+import { asksForHelp, COMMAND_HELP, helpHint, joinNegativeNumbers, parseErrorLine } from './commandHelp.js';
 import { devSetupCommand } from './devSetupCommand.js';
 import { enrollCommand } from './enrollCommand.js';
 import { EnrollError } from '../node/enroll/enrollTerminal.js';
@@ -36,10 +37,16 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
   dev-setup  --data <dir> [--trust <bundle.json>] [--terminal-id <id>]
              DEVELOPMENT ONLY: enrolls the data directory with TEST-ONLY fixture keys.
 
-The data directory defaults to $TEGATA_TERMINAL_DATA or ./data/terminal.`;
+The data directory defaults to $TEGATA_TERMINAL_DATA or ./data/terminal.
+'tegata-terminal <command> --help' shows a command's options.`;
 
 export async function runTerminalCli(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...given] = argv;
+  const rest = joinNegativeNumbers(given);
+  if (command !== undefined && command in COMMAND_HELP && asksForHelp(rest)) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve':
@@ -63,15 +70,18 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
       }
       case 'help':
       case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
+      case '-h': {
+        const topic = rest[0];
+        process.stdout.write(`${topic !== undefined && topic in COMMAND_HELP ? COMMAND_HELP[topic] : USAGE}\n`);
         return 0;
+      }
       default:
         throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`tegata-terminal: ${(error as Error).message}\n\n${USAGE}\n`);
+      const line = error instanceof UsageError ? error.message : parseErrorLine(error as Error);
+      process.stderr.write(`tegata-terminal: ${line}\n${helpHint(command)}\n`);
       return 2;
     }
     if (
