@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../helpers/tempDataDir.js';
 import { startBackend, type BackendProcess } from '../helpers/backendProcess.js';
-import { devSetupDataDir, terminalBin } from '../helpers/serveProcess.js';
+import { devSetupDataDir, startServe, terminalBin } from '../helpers/serveProcess.js';
 
 const temp = tempDataDir('tegata-enroll-cli-');
 let backend: BackendProcess;
@@ -16,8 +16,9 @@ beforeAll(async () => {
   const store = await backend.admin<{ id: string }>('POST', '/v1/admin/stores', { name: 'Enroll CLI' });
   ({ code, rootFingerprint: fingerprint } = await backend.admin<{ code: string; rootFingerprint: string }>('POST', `/v1/admin/stores/${store.id}/enrollment-codes`));
 }, 60_000);
+let backendStopped = false;
 afterAll(async () => {
-  await backend.stop();
+  if (!backendStopped) await backend.stop();
   temp.remove();
 });
 
@@ -54,5 +55,39 @@ describe('tegata-terminal enroll checks everything it can before spending the si
     expect(enrolled.stderr).toBe('');
     expect(enrolled.status).toBe(0);
     expect(enrolled.stdout).toMatch(/Enrolled as terminal/);
+  });
+
+  const status = (...args: string[]) => spawnSync(process.execPath, [terminalBin, 'status', '--data', join(temp.path, 'till'), ...args], { encoding: 'utf8' });
+
+  it('status right after enroll: the register is not running, the backend answers, the last sync was seconds ago', () => {
+    const human = status();
+    expect(human.status).toBe(0);
+    expect(human.stdout).toMatch(/Register\s+not running \(start it with tegata-terminal serve/);
+    expect(human.stdout).toMatch(/Backend\s+reachable at http:\/\/127\.0\.0\.1:\d+/);
+    expect(human.stdout).toMatch(/Last sync\s+\S+ \(\d+ s ago\)/);
+    expect(human.stdout).not.toMatch(/offline since|Connection\s+offline/);
+    const json = JSON.parse(status('--json').stdout) as { connection: unknown };
+    expect(json.connection).toMatchObject({ registerRunning: false, backendReachable: true, backendError: null });
+  });
+
+  it('status while serve runs says online', async () => {
+    const serve = await startServe(join(temp.path, 'till'));
+    try {
+      await serve.waitForEvent((event) => event.type === 'status_changed' && event.status.online);
+      const human = status();
+      expect(human.stdout).toMatch(/Register\s+running/);
+      expect(human.stdout).toMatch(/Connection\s+online: the backend answers/);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('status with the backend down says it is unreachable, not that the register is offline', async () => {
+    await backend.stop();
+    backendStopped = true;
+    const human = status();
+    expect(human.status).toBe(0);
+    expect(human.stdout).toMatch(/Register\s+not running/);
+    expect(human.stdout).toMatch(/Backend\s+unreachable at http:\/\/127\.0\.0\.1:\d+\/? \(.*ECONNREFUSED/);
   });
 });
