@@ -33,6 +33,13 @@ Starts a sale and prints the decision as one JSON line (the payment code shorten
                       from standard input. Without it, waits for one scan from the configured scanner.
 ${DATA}
   --timeout <s>       how long to wait for a scan, 1 to 86400 (default 60)`,
+  history: `Usage: tegata-terminal history [--data <dir>] [--all] [--json]
+
+Today's sales (local time), newest first: time, amount, decision and reason, sync and settlement state.
+Reads only: creates nothing.
+${DATA}
+  --all               every record, not only today's
+  --json              {"since": <ms>, "records": [...]} (codes shortened)`,
   enroll: `Usage: tegata-terminal enroll --backend <url> --code <code> [--fingerprint <fp>] [--data <dir>] [--name <name>]
 
 Enrolls this register with a backend. The root key is pinned only once its fingerprint is confirmed:

@@ -11,6 +11,7 @@ import { devSetupCommand } from './devSetupCommand.js';
 import { enrollCommand } from './enrollCommand.js';
 import { EnrollError } from '../node/enroll/enrollTerminal.js';
 import { BackendError } from '../node/sync/backendClient.js';
+import { historyCommand } from './historyCommand.js';
 import { portsCommand } from './portsCommand.js';
 import { SaleError, saleCommand } from './saleCommand.js';
 import { serveCommand } from './serveCommand.js';
@@ -29,6 +30,8 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
   sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>] [--token <code | ->]
              Starts a sale, waits for one scan from the configured scanner (or takes the payment code
              from --token; - reads it from standard input), prints the decision as JSON.
+  history    [--data <dir>] [--all] [--json]
+             Today's sales: time, amount, decision, sync and settlement state.
   enroll     --backend <url> --code <code> [--data <dir>] [--name <name>] [--fingerprint <fp>]
              Enrolls this register; pins the root key only once its fingerprint is confirmed.
   ports      Lists serial ports with vendor id, product id and serial number.
@@ -55,6 +58,8 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
         return await statusCommand(rest);
       case 'sale':
         return await saleCommand(rest);
+      case 'history':
+        return await historyCommand(rest);
       case 'ports':
         return await portsCommand(rest);
       case 'sync':

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { terminalBin } from '../helpers/serveProcess.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [terminalBin, ...args], { encoding: 'utf8', input: '' });
-const COMMANDS = ['serve', 'status', 'sync', 'sale', 'enroll', 'ports', 'verify', 'dev-setup'];
+const COMMANDS = ['serve', 'status', 'sync', 'sale', 'history', 'enroll', 'ports', 'verify', 'dev-setup'];
 
 describe('tegata-terminal help and usage errors', () => {
   it.each(COMMANDS)('%s --help prints that command\'s help and exits 0', (command) => {
