@@ -56,7 +56,7 @@ describe('npm start', () => {
     const backendPort = await freePort();
     const env = { TEGATA_DATA: data, TEGATA_BACKEND_PORT: String(backendPort), TEGATA_WALLET_PORT: '0', TEGATA_REGISTER_PORT: '0' };
     const balance = (): number => {
-      const text = execFileSync(process.execPath, [join(root, 'hardware-mocks/bin/tegata-wallet.mjs'), '--url', `http://127.0.0.1:${backendPort}`, '--state', join(data, 'TEST-ONLY-wallet-state.json'), 'balance'], { encoding: 'utf8' });
+      const text = execFileSync(process.execPath, [join(root, 'hardware-mocks/bin/tegata-wallet.mjs'), '--state', join(data, 'TEST-ONLY-wallet-state.json'), 'balance', '--json'], { encoding: 'utf8' });
       return (JSON.parse(text) as { balance: number }).balance;
     };
     const balances: number[] = [];
