@@ -118,7 +118,8 @@ Try:
   npx tegata-wallet --state ${walletState} token     # a payment code from the demo phone
   npx tegata-wallet --state ${walletState} balance
   npx tegata-wallet --state ${walletState} token | npx tegata-terminal sale --data ${terminalDir} --amount 500 --currency 392 --token -
-The register's screen (Electron/React UI) is not built yet; its API and CLI are. Ctrl-C stops.`);
+  npx tegata-terminal history --data ${terminalDir}
+The register's screen (Electron/React UI) is not built yet; its API and CLI are (README: "Walk-through"). Ctrl-C stops.`);
   await new Promise((resolvePromise) => {
     process.once('SIGINT', resolvePromise);
     process.once('SIGTERM', resolvePromise);
