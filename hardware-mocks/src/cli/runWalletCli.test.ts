@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,19 @@ describe('tegata-wallet help and usage errors', () => {
     expect(amount.code).toBe(2);
     expect(amount.err).toBe("tegata-wallet: --amount must be a whole number\nrun 'tegata-wallet topup --help' for its options");
     expect((await wallet()).err).toBe("tegata-wallet: a command is required\nrun 'tegata-wallet --help' for the commands");
+  });
+});
+
+describe('tegata-wallet and its state file', () => {
+  it('a file that is not a wallet state is refused in one line, exit 1', async () => {
+    writeFileSync(path.join(dir, 'not-state.json'), JSON.stringify({ hello: 'world' }));
+    const result = await wallet('--state', 'not-state.json', 'token');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^tegata-wallet: .*not-state\.json is not a TEST-ONLY wallet state file$/);
+    writeFileSync(path.join(dir, 'broken.json'), '{"testOnly": tru');
+    const broken = await wallet('--state', 'broken.json', 'token');
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/^tegata-wallet: .*broken\.json is not a TEST-ONLY wallet state file \(not JSON\)$/);
   });
 });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { qrPng, qrTerminal } from '../wallet/qrImages.js';
 import { serveRotatingQr, type RotatingQrServer } from '../wallet/rotatingQrServer.js';
-import { DEFAULT_STATE_FILE, loadWalletState } from '../wallet/walletState.js';
+import { DEFAULT_STATE_FILE, loadWalletState, WalletStateError } from '../wallet/walletState.js';
 import { WalletError, WalletSimulator, type WalletBalance, type WalletSimulatorOptions } from '../wallet/walletSimulator.js';
 
 export interface WalletCliIo {
@@ -204,7 +204,7 @@ export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Pr
       io.stderr(`tegata-wallet: ${error.message}\n${hint(COMMANDS.includes(command) ? command : undefined)}`);
       return 2;
     }
-    if (error instanceof WalletError) {
+    if (error instanceof WalletError || error instanceof WalletStateError) {
       io.stderr(`tegata-wallet: ${error.message}`);
       return 1;
     }

@@ -48,7 +48,12 @@ export function loadWalletState(file: string): WalletState | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const value = JSON.parse(text) as Partial<WalletState>;
+  let value: Partial<WalletState>;
+  try {
+    value = JSON.parse(text) as Partial<WalletState>;
+  } catch {
+    throw new WalletStateError(`${file} is not a TEST-ONLY wallet state file (not JSON)`);
+  }
   if (value.testOnly !== true || value.version !== 1 || typeof value.backendUrl !== 'string' || !Number.isSafeInteger(value.nextCounter)) {
     throw new WalletStateError(`${file} is not a TEST-ONLY wallet state file`);
   }
