@@ -31,6 +31,8 @@ Starts a sale and prints the decision as one JSON line (the payment code shorten
   --currency <n>      ISO 4217 numeric: 392 is JPY
   --token <code>      the payment code, as if scanned (e.g. from \`tegata-wallet token\`); - reads it
                       from standard input. Without it, waits for one scan from the configured scanner.
+                      Through a running serve when there is one (online first); without one the
+                      register decides offline and the sale syncs when serve runs again.
 ${DATA}
   --timeout <s>       how long to wait for a scan, 1 to 86400 (default 60)`,
   history: `Usage: tegata-terminal history [--data <dir>] [--all] [--json]
