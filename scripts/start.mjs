@@ -1,7 +1,7 @@
 // `npm start`: the backend (dev mode, SQLite in ./data/backend), a demo store with an enrolled
 // register (./data/terminal) served on 127.0.0.1, a demo customer signed up with the wallet
-// simulator (its TEST-ONLY phone state in ./data) and its rotating QR page — then one demo
-// sale. Ctrl-C stops everything; the data stays for next time.
+// simulator (its TEST-ONLY phone state in ./data) and its rotating QR page — then, on the first
+// start only, one demo sale. Ctrl-C stops everything; the data stays for next time.
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ const terminalBin = join(root, 'terminal/bin/tegata-terminal.mjs');
 const walletBin = join(root, 'hardware-mocks/bin/tegata-wallet.mjs');
 const walletState = join(data, 'TEST-ONLY-wallet-state.json');
 const terminalDir = join(data, 'terminal');
+// Written once the first start's demo sale is approved: later starts do not spend again.
+const demoSaleFile = join(data, 'demo-sale.json');
 mkdirSync(data, { recursive: true, mode: 0o700 });
 
 // A dev-only admin token, kept across starts so the CLI can use it too.
@@ -86,26 +88,38 @@ try {
 
   const walletUrl = await start(walletBin, ['--url', backendUrl, '--state', walletState, 'serve', '--port', process.env.TEGATA_WALLET_PORT ?? '8090'], {}, /wallet page on (http:\/\/\S+)/);
 
-  // One demo sale: the phone shows a code, the register decides, the record syncs.
-  await new Promise((r) => setTimeout(r, 1500));
-  await api('startSale', { amount: 1200, currency: 392 });
-  const code = execFileSync(process.execPath, [walletBin, '--url', backendUrl, '--state', walletState, 'token'], { encoding: 'utf8' }).trim();
-  const sale = await api('submitScan', { text: code, source: 'replay', deviceId: 'demo' });
-  const record = sale.value?.record;
+  // One demo sale, on the first start only (each start would spend another ¥1,200 of the demo
+  // customer's money): the phone shows a code, the register decides, the record syncs. Until one
+  // is approved, every start tries again.
+  let demoSale;
+  const earlier = existsSync(demoSaleFile) ? JSON.parse(readFileSync(demoSaleFile, 'utf8')) : null;
+  if (earlier !== null) {
+    demoSale = `made on the first start (${earlier.at}); not repeated — see \`tegata-terminal history\``;
+  } else {
+    await new Promise((r) => setTimeout(r, 1500));
+    await api('startSale', { amount: 1200, currency: 392 });
+    const code = execFileSync(process.execPath, [walletBin, '--url', backendUrl, '--state', walletState, 'token'], { encoding: 'utf8' }).trim();
+    const sale = await api('submitScan', { text: code, source: 'replay', deviceId: 'demo' });
+    const record = sale.value?.record;
+    if (record === undefined) await api('cancelSale');
+    if (record?.decision === 'approved') writeFileSync(demoSaleFile, `${JSON.stringify({ id: record.id, at: new Date().toISOString() })}\n`);
+    demoSale = `¥1,200 → ${record ? `${record.decision.toUpperCase()} (${record.mode}${record.reason ? `, ${record.reason}` : ''})` : JSON.stringify(sale.error)}`;
+  }
 
   console.log(`
 Tegata is running (development mode, TEST-ONLY keys).
   backend     ${backendUrl}   (admin token in ${tokenFile})
   register    ${registerUrl}
   phone       ${walletUrl}   (the demo customer's rotating payment code)
-  demo sale   ¥1,200 → ${record ? `${record.decision.toUpperCase()} (${record.mode}${record.reason ? `, ${record.reason}` : ''})` : JSON.stringify(sale.error)}
+  demo sale   ${demoSale}
 
 Try:
   npx tegata-terminal status --data ${terminalDir}
   npx tegata-wallet --state ${walletState} token     # a payment code from the demo phone
   npx tegata-wallet --state ${walletState} balance
-  npx tegata-terminal sale --data ${terminalDir} --amount 500 --currency 392   # then scan: see README
-The register's screen (Electron/React UI) is not built yet; its API and CLI are. Ctrl-C stops.`);
+  npx tegata-wallet --state ${walletState} token | npx tegata-terminal sale --data ${terminalDir} --amount 500 --currency 392 --token -
+  npx tegata-terminal history --data ${terminalDir}
+The register's screen (Electron/React UI) is not built yet; its API and CLI are (README: "Walk-through"). Ctrl-C stops.`);
   await new Promise((resolvePromise) => {
     process.once('SIGINT', resolvePromise);
     process.once('SIGTERM', resolvePromise);

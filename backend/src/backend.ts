@@ -168,6 +168,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
           },
         ],
         openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, BACKEND_VERSION)),
+        version: BACKEND_VERSION,
       }),
       ...enrollRoutes(ctx),
       ...accountRoutes(ctx),

@@ -51,6 +51,24 @@ describe('tegata-backend CLI, local commands', () => {
     expect(json(await run(['migrate', '--data', dir]))).toMatchObject({ applied: [] });
   });
 
+  it("<command> --help prints that command's help with exit 0; a usage error is one line and a hint", async () => {
+    for (const [argv, first] of [
+      [['serve', '--help'], 'serve [--port'],
+      [['store', '--help'], 'store create <name>'],
+      [['quarantine', '-h'], 'quarantine [terminal id]'],
+      [['keys', '--help'], 'keys init'],
+    ] as const) {
+      const result = await run([...argv]);
+      expect(result.code).toBe(0);
+      expect(result.stdout.join('\n')).toMatch(new RegExp(`^Usage: tegata-backend ${argv[0]} `));
+      expect(result.stdout.join('\n')).toContain(first);
+      expect(result.stdout.join('\n')).not.toContain('account credit');
+    }
+    const bad = await run(['serve', '--port', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toEqual(["tegata-backend: --port must be a number from 0 to 65535\nrun 'tegata-backend serve --help' for its options"]);
+  });
+
   it('reports usage errors with exit 2 and configuration errors with exit 1', async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(['bogus'])).code).toBe(2);

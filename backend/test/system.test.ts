@@ -24,6 +24,16 @@ describe.each(TEST_DIALECTS)('service skeleton on %s', (dialect) => {
     expect(await response.json()).toEqual({ now: t.clock.nowMs() });
   });
 
+  it('answers its root with a small page saying what it is and where the API is documented', async () => {
+    const response = await t.request('GET', '/');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await response.text();
+    expect(page).toMatch(/Tegata backend \d+\.\d+\.\d+/);
+    expect(page).toContain('href="/openapi.json"');
+    expect(page).toContain('/v1/');
+  });
+
   it('answers unknown routes with a problem and echoes a request id', async () => {
     const response = await t.request('GET', '/v1/nothing-here?x=1', { headers: { 'x-request-id': 'req-42' } });
     expect(response.status).toBe(404);

@@ -59,7 +59,21 @@ describe.each(TEST_DIALECTS)('tegata-wallet against a backend on %s', (dialect) 
     expect(json(await wallet(['topup', '5000']))).toMatchObject({ status: 'succeeded', balance: 5000 });
     const bound = json(await wallet(['bind', '--name', 'Simulated Pixel']));
     expect(bound).toMatchObject({ deviceId: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown, perPaymentLimit: 5000 });
-    expect(json(await wallet(['balance']))).toMatchObject({ balance: 5000, currency: 392 });
+    expect(json(await wallet(['balance', '--json']))).toMatchObject({ balance: 5000, currency: 392 });
+    // For a person: the balance in yen and the newest movements, not JSON.
+    const human = await wallet(['balance']);
+    expect(human.code).toBe(0);
+    expect(human.out).toMatch(/^Balance {2}¥5,000\nNewest movements:\n {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}\S.* ¥5,000$/m);
+    // Without --url the backend the state file was made with, not a fixed default.
+    const noUrl = await runWalletCli(['--state', 'wallet.json', 'balance', '--json'], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      env: {},
+      cwd: dir,
+      stopped: new Promise(() => undefined),
+      simulator: { nowMs: () => t.clock.nowMs() },
+    });
+    expect(noUrl).toBe(0);
 
     const token = await wallet(['token']);
     expect(token.out).toMatch(/^TG1[A-Z2-7]{327}$/);

@@ -155,3 +155,22 @@ describe('tegata-token mint', () => {
     expect(result.err.join('\n')).toMatch(/not a TEST-ONLY device keys file/);
   });
 });
+
+describe('tegata-token help and usage errors', () => {
+  it.each(['verify', 'inspect', 'mint'])("%s --help prints that command's help, exit 0", async (command) => {
+    for (const flag of ['--help', '-h']) {
+      const result = await inProcess([command, flag]);
+      expect(result.code).toBe(0);
+      expect(result.out.join('\n')).toMatch(new RegExp(`^Usage: tegata-token ${command} `));
+      expect(result.out.join('\n')).not.toMatch(new RegExp(`\n {2}(?!${command})(verify|inspect|mint) `));
+      expect(result.err).toEqual([]);
+    }
+  });
+
+  it('a usage error is one line and a hint, not the whole usage', async () => {
+    const result = await inProcess(['mint', '--colour']);
+    expect(result.code).toBe(2);
+    expect(result.err).toEqual(["tegata-token: Unknown option '--colour'\nrun 'tegata-token mint --help' for its options"]);
+    expect((await inProcess(['launch'])).err).toEqual(['tegata-token: unknown command "launch"\nrun \'tegata-token --help\' for the commands']);
+  });
+});

@@ -63,12 +63,44 @@ const SERVICE_OPTIONS = {
   days: { type: 'string' },
   offline: { type: 'boolean' },
   url: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The lines of USAGE for one command (`store` gives `store create …`), or null when it has none. */
+function commandHelp(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const own: string[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    if (!line.startsWith(`  ${command} `) && line !== `  ${command}`) continue;
+    own.push(line);
+    for (const next of lines.slice(i + 1)) {
+      if (!next.startsWith('     ')) break;
+      own.push(next);
+    }
+  }
+  if (own.length === 0) return null;
+  const service = ['serve', 'migrate', 'keys'].includes(command);
+  const options = service
+    ? 'Options: --data <dir>, --config <file.json>; environment: TEGATA_DEV, DATABASE_URL, …'
+    : 'Options: --url <base URL> or TEGATA_URL; the admin token in TEGATA_ADMIN_TOKEN.';
+  return [`Usage: tegata-backend ${command} …`, '', ...own, '', options, lines.at(-1)!].join('\n');
+}
+
+function hint(command: string | undefined): string {
+  return command !== undefined && commandHelp(command) !== null ? `run 'tegata-backend ${command} --help' for its options` : "run 'tegata-backend --help' for the commands";
+}
+
 export async function runBackendCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: string | undefined = argv.find((arg) => !arg.startsWith('-'));
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: SERVICE_OPTIONS, allowPositionals: true });
-    const [command, ...rest] = positionals;
+    const [first, ...rest] = positionals;
+    command = first;
+    if (values.help === true) {
+      io.stdout((command === undefined ? null : commandHelp(command)) ?? USAGE);
+      return 0;
+    }
     switch (command) {
       case 'serve':
         return await serve(values, io);
@@ -85,7 +117,7 @@ export async function runBackendCli(argv: readonly string[], io: CliIo): Promise
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`tegata-backend: ${(error as Error).message}\n\n${USAGE}`);
+      io.stderr(`tegata-backend: ${(error as Error).message.split('. ')[0]!}\n${hint(command)}`);
       return 2;
     }
     if (error instanceof ConfigError || error instanceof StartupError || error instanceof KeyFileError) {

@@ -1,4 +1,4 @@
-/** Operations and the unauthenticated clock: /healthz, /readyz, /metrics, /openapi.json, /v1/time. */
+/** Operations and the unauthenticated clock: /, /healthz, /readyz, /metrics, /openapi.json, /v1/time. */
 import { z } from 'zod';
 import type { Metrics } from '../http/metrics.js';
 import { ProblemError } from '../http/problemError.js';
@@ -17,12 +17,43 @@ export interface SystemRouteDeps {
   readiness: readonly ReadinessCheck[];
   /** The document is built lazily, once, from every route (including these). */
   openApiDocument(): unknown;
+  /** This backend's version, shown on its front page. */
+  version: string;
+}
+
+/** What someone who opens the backend's address in a browser sees: what this is, where to go. */
+export function frontPage(version: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Tegata backend ${version}</title></head>
+<body>
+<h1>Tegata backend ${version}</h1>
+<p>This is the API server of Tegata, for registers and the wallet app; it has no web pages.</p>
+<ul>
+<li>The API is under <code>/v1/</code>, described in <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</li>
+<li>Health: <a href="/healthz">/healthz</a>, readiness: <a href="/readyz">/readyz</a>.</li>
+<li>Administration: the <code>tegata-backend</code> command (see the README).</li>
+</ul>
+</body>
+</html>
+`;
 }
 
 const checkResult = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });
 
 export function systemRoutes(deps: SystemRouteDeps): AnyRoute[] {
+  const page = frontPage(deps.version);
   return [
+    defineRoute({
+      method: 'GET',
+      url: '/',
+      operationId: 'frontPage',
+      summary: 'A small page saying what this server is and where its API is documented',
+      tags: ['operations'],
+      auth: 'none',
+      responses: { 200: { description: 'HTML', contentType: 'text/html; charset=utf-8' } },
+      handler: () => Promise.resolve({ status: 200, body: page, contentType: 'text/html; charset=utf-8' }),
+    }),
     defineRoute({
       method: 'GET',
       url: '/healthz',

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { qrPng, qrTerminal } from '../wallet/qrImages.js';
 import { serveRotatingQr, type RotatingQrServer } from '../wallet/rotatingQrServer.js';
-import { DEFAULT_STATE_FILE } from '../wallet/walletState.js';
-import { WalletError, WalletSimulator, type WalletSimulatorOptions } from '../wallet/walletSimulator.js';
+import { DEFAULT_STATE_FILE, loadWalletState, WalletStateError } from '../wallet/walletState.js';
+import { WalletError, WalletSimulator, type WalletBalance, type WalletSimulatorOptions } from '../wallet/walletSimulator.js';
 
 export interface WalletCliIo {
   stdout: (line: string) => void;
@@ -31,7 +31,7 @@ A simulated customer's phone (TEST-ONLY) against a backend in dev mode.
                        log in with the code sent by SMS (or e-mail: a restricted session)
   bind [--name <name>] bind a new device key to the account (logs in by SMS first)
   renew                renew the certificate (device-signed; only in its last quarter)
-  balance              the wallet's balance and newest movements
+  balance [--json]     the wallet's balance and newest movements (JSON with --json)
   topup <amount> [--card <token>] [--answer <3-D Secure answer>]
                        top up with the test card gateway (tok_test_3ds by default)
   token [--ttl <s>]    print a TG1 payment token (the counter is saved first)
@@ -40,11 +40,32 @@ A simulated customer's phone (TEST-ONLY) against a backend in dev mode.
   serve [--port <n>] [--host <addr>] [--period <s>]
                        a web page showing a QR code that changes every 30 s
   status               what the state file holds (no secrets)
---url defaults to TEGATA_URL or http://127.0.0.1:8080 (then to the state file's);
+--url defaults to TEGATA_URL, then the state file's backend, then http://127.0.0.1:8080;
 --state defaults to TEGATA_WALLET_STATE or ./${DEFAULT_STATE_FILE}.
+Output is JSON, except balance without --json and qr without --out.
 Exit status: 0 on success, 1 when the backend refuses, 2 on a usage error.`;
 
 class UsageError extends Error {}
+
+const COMMANDS = ['signup', 'login', 'bind', 'renew', 'balance', 'topup', 'token', 'qr', 'serve', 'status'];
+
+/** One command's lines of the usage (it and its continuation lines), with the common options. */
+function commandHelp(command: string): string {
+  const lines = WALLET_USAGE.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${command} `) || line === `  ${command}`);
+  const own = [lines[start]!];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('    ')) break;
+    own.push(line);
+  }
+  const footer = lines.slice(lines.findIndex((line) => line.startsWith('--url')));
+  return [`Usage: tegata-wallet [--url <backend>] [--state <file>] ${command} …`, '', ...own, ...footer].join('\n');
+}
+
+/** The one line after a usage error. */
+function hint(command: string | undefined): string {
+  return command === undefined ? "run 'tegata-wallet --help' for the commands" : `run 'tegata-wallet ${command} --help' for its options`;
+}
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -61,6 +82,7 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   period: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,24 +102,30 @@ export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Pr
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${WALLET_USAGE}`);
+    const message = error instanceof Error ? error.message.split('. ')[0]! : String(error);
+    io.stderr(`tegata-wallet: ${message}\n${hint(argv.find((arg) => COMMANDS.includes(arg)))}`);
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (values.help === true || command === 'help') {
-    io.stdout(WALLET_USAGE);
+  if (command === 'help' || (values.help === true && command === undefined)) {
+    io.stdout(rest[0] !== undefined && COMMANDS.includes(rest[0]) ? commandHelp(rest[0]) : WALLET_USAGE);
+    return 0;
+  }
+  if (values.help === true && command !== undefined && COMMANDS.includes(command)) {
+    io.stdout(commandHelp(command));
     return 0;
   }
   if (command === undefined) {
-    io.stderr(WALLET_USAGE);
+    io.stderr(`tegata-wallet: a command is required\n${hint(undefined)}`);
     return 2;
   }
   const stateFile = path.resolve(io.cwd, values.state ?? io.env.TEGATA_WALLET_STATE ?? DEFAULT_STATE_FILE);
   const url = values.url ?? io.env.TEGATA_URL;
   const print = (value: unknown) => io.stdout(JSON.stringify(value, null, 2));
   try {
-    const wallet = new WalletSimulator({ ...io.simulator, stateFile, ...(url === undefined ? { url: 'http://127.0.0.1:8080' } : { url }) });
+    // Without --url or TEGATA_URL, the backend the state file was made with (the default only for a new file).
+    const wallet = new WalletSimulator({ ...io.simulator, stateFile, url: url ?? loadWalletState(stateFile)?.backendUrl ?? 'http://127.0.0.1:8080' });
     switch (command) {
       case 'signup':
         print(await wallet.signup({ phone: required('phone', values.phone), email: required('email', values.email), password: required('password', values.password) }));
@@ -114,9 +142,12 @@ export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Pr
       case 'renew':
         print(await wallet.renew());
         return 0;
-      case 'balance':
-        print(await wallet.balance());
+      case 'balance': {
+        const balance = await wallet.balance();
+        if (values.json === true) print(balance);
+        else io.stdout(describeBalance(balance));
         return 0;
+      }
       case 'topup': {
         const amount = integer('amount', rest[0], Number.NaN);
         if (Number.isNaN(amount)) throw new UsageError('topup needs an amount');
@@ -170,10 +201,10 @@ export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Pr
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n\n${WALLET_USAGE}`);
+      io.stderr(`tegata-wallet: ${error.message}\n${hint(COMMANDS.includes(command) ? command : undefined)}`);
       return 2;
     }
-    if (error instanceof WalletError) {
+    if (error instanceof WalletError || error instanceof WalletStateError) {
       io.stderr(`tegata-wallet: ${error.message}`);
       return 1;
     }
@@ -184,4 +215,24 @@ export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Pr
 function certificateView(wallet: WalletSimulator) {
   const certificate = wallet.certificate;
   return { notBefore: certificate.notBefore, notAfter: certificate.notAfter, perPaymentLimit: certificate.perPaymentLimit, cumulativeLimit: certificate.cumulativeLimit };
+}
+
+function money(amount: number, currency: number): string {
+  const sign = amount < 0 ? '-' : '';
+  const magnitude = Math.abs(amount).toLocaleString('en-US');
+  return currency === 392 ? `${sign}¥${magnitude}` : `${sign}${magnitude} (currency ${currency})`;
+}
+
+/** `balance` for a person: the balance, then the newest movements (newest first). */
+export function describeBalance(balance: WalletBalance): string {
+  const lines = [`Balance  ${money(balance.balance, balance.currency)}`];
+  const recent = balance.transactions.slice(0, 10);
+  if (recent.length === 0) lines.push('No movements yet.');
+  else lines.push('Newest movements:');
+  for (const movement of recent) {
+    const at = new Date(movement.createdAt).toISOString().slice(0, 19).replace('T', ' ');
+    lines.push(`  ${at} UTC  ${movement.kind.replace(/_/g, ' ').padEnd(16)} ${money(movement.amount, balance.currency).padStart(10)}`);
+  }
+  if (balance.transactions.length > recent.length) lines.push(`  … ${balance.transactions.length - recent.length} older (--json shows them)`);
+  return lines.join('\n');
 }

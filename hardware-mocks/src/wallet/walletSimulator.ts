@@ -17,7 +17,7 @@ import {
 } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { createOfflineWallet, DEFAULT_TOKEN_TTL_SECONDS } from './offlineWallet.js';
-import { loadWalletState, newWalletState, saveWalletState, type WalletState } from './walletState.js';
+import { loadWalletState, newWalletState, updateWalletState, type WalletState } from './walletState.js';
 
 export interface WalletSimulatorOptions {
   /** The backend, e.g. http://127.0.0.1:8080; taken from the state file when absent. */
@@ -91,8 +91,23 @@ export class WalletSimulator {
     return this.#state;
   }
 
-  #save(): void {
-    saveWalletState(this.#options.stateFile, this.#state);
+  /**
+   * Changes the state file under its cross-process lock: the newest state is read, changed and
+   * saved, so the wallet page and the CLI (or two CLIs) sharing one file never lose each other's
+   * changes or hand out one counter twice.
+   */
+  #update<T>(mutate: (state: WalletState) => T): T {
+    const backendUrl = this.#state.backendUrl;
+    const { state, result } = updateWalletState(
+      this.#options.stateFile,
+      () => newWalletState(backendUrl),
+      (fresh) => {
+        fresh.backendUrl = backendUrl;
+        return mutate(fresh);
+      },
+    );
+    this.#state = state;
+    return result;
   }
 
   async #request<T>(method: string, target: string, options: { body?: unknown; token?: string; device?: boolean } = {}): Promise<{ status: number; body: T }> {
@@ -152,8 +167,7 @@ export class WalletSimulator {
       .find((code) => code !== undefined);
     if (smsCode === undefined) throw new WalletError(`no sign-up code arrived for ${input.phone} (does the number already have an account?)`);
     const verified = await this.#request<{ accountId: string }>('POST', '/v1/accounts/verify', { body: { phone: input.phone, smsCode, emailCode } });
-    Object.assign(this.#state, { phone: input.phone, email: input.email, password: input.password, accountId: verified.body.accountId });
-    this.#save();
+    this.#update((state) => Object.assign(state, { phone: input.phone, email: input.email, password: input.password, accountId: verified.body.accountId }));
     return verified.body;
   }
 
@@ -168,9 +182,10 @@ export class WalletSimulator {
     const session = await this.#request<{ sessionToken: string; expiresAt: number; scope: 'full' | 'restricted' }>('POST', '/v1/sessions/verify', {
       body: { challengeId: result.body.challengeId, code },
     });
-    this.#state.session = { token: session.body.sessionToken, expiresAt: session.body.expiresAt, scope: session.body.scope };
-    if (options.password !== undefined) this.#state.password = options.password;
-    this.#save();
+    this.#update((state) => {
+      state.session = { token: session.body.sessionToken, expiresAt: session.body.expiresAt, scope: session.body.scope };
+      if (options.password !== undefined) state.password = options.password;
+    });
     return { scope: session.body.scope, expiresAt: session.body.expiresAt };
   }
 
@@ -186,17 +201,19 @@ export class WalletSimulator {
       token,
       body: { publicKey: toBase64url(publicKey), name, proof: toBase64url(proof) },
     });
-    this.#state.device = { deviceId: bound.body.deviceId, seed: toBase64url(seed), certificate: bound.body.certificate, name };
-    this.#state.nextCounter = 1; // a new device id: its counters start again
-    this.#save();
+    this.#update((state) => {
+      state.device = { deviceId: bound.body.deviceId, seed: toBase64url(seed), certificate: bound.body.certificate, name };
+      state.nextCounter = 1; // a new device id: its counters start again
+    });
     return this.#boundView(bound.body);
   }
 
   async renew(): Promise<BoundDevice> {
     const device = this.#requireDevice();
     const renewed = await this.#request<Omit<BoundDevice, 'deviceId'> & { certificate: string }>('POST', `/v1/devices/${device.deviceId}/certificate`, { device: true });
-    device.certificate = renewed.body.certificate;
-    this.#save();
+    this.#update((state) => {
+      if (state.device?.deviceId === device.deviceId) state.device.certificate = renewed.body.certificate;
+    });
     return this.#boundView({ ...renewed.body, deviceId: device.deviceId });
   }
 
@@ -253,12 +270,18 @@ export class WalletSimulator {
     return parseCertificate(fromBase64url(this.#requireDevice().certificate) ?? new Uint8Array());
   }
 
-  /** A TG1 token; its counter is saved as used before the token is returned. */
+  /**
+   * A TG1 token; its counter is taken from the state file under the lock and saved as used
+   * before the token is returned (whoever else mints from the same file gets the next one).
+   */
   token(options: { ttl?: number } = {}): { token: string; counter: number; issuedAt: number } {
-    const device = this.#requireDevice();
-    const counter = this.#state.nextCounter;
-    this.#state.nextCounter = counter + 1;
-    this.#save();
+    this.#requireDevice();
+    const { device, counter } = this.#update((state) => {
+      if (state.device === undefined) throw new WalletError('no phone is bound: run `tegata-wallet bind` first');
+      const taken = state.nextCounter;
+      state.nextCounter = taken + 1;
+      return { device: state.device, counter: taken };
+    });
     const issuedAt = Math.floor(this.#options.nowMs() / 1000);
     const wallet = createOfflineWallet({
       ed25519: this.#options.ed25519,

@@ -42,8 +42,31 @@ A token argument of "-" reads the token from standard input.`;
 
 class UsageError extends Error {}
 
+const COMMANDS = ['verify', 'inspect', 'mint'];
+
+/** One command's block of USAGE (its line and the indented lines under it). */
+function commandHelp(command: string): string {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${command} `));
+  const own = [lines[start]!];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('   ')) break;
+    own.push(line);
+  }
+  return [`Usage: tegata-token ${command} [options]`, '', ...own, '', lines.at(-1)!].join('\n');
+}
+
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
 export async function runTokenCli(argv: readonly string[], io: CliIo, ed: Ed25519 = nodeEd25519): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && COMMANDS.includes(command) && asksForHelp(rest)) {
+    io.stdout(commandHelp(command));
+    return 0;
+  }
   try {
     switch (command) {
       case 'verify':
@@ -55,14 +78,16 @@ export async function runTokenCli(argv: readonly string[], io: CliIo, ed: Ed2551
       case 'help':
       case '--help':
       case '-h':
-        io.stdout(USAGE);
+        io.stdout(rest[0] !== undefined && COMMANDS.includes(rest[0]) ? commandHelp(rest[0]) : USAGE);
         return 0;
       default:
         throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`tegata-token: ${(error as Error).message}\n\n${USAGE}`);
+      const line = (error as Error).message.split('. ')[0]!;
+      const hint = command !== undefined && COMMANDS.includes(command) ? `run 'tegata-token ${command} --help' for its options` : "run 'tegata-token --help' for the commands";
+      io.stderr(`tegata-token: ${line}\n${hint}`);
       return 2;
     }
     throw error;

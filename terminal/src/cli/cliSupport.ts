@@ -52,3 +52,15 @@ export function integerOption(text: string | undefined, name: string, min: numbe
   }
   return value;
 }
+
+/** A sale's amount: a whole number of the currency's minor units (yen; cents), never 0 or negative. */
+export function amountOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > 0xffffffff) {
+    throw new UsageError(
+      `--amount must be an integer (a whole number of minor units: 1200 is ¥1,200) from 1 to ${0xffffffff}, got "${text}"`,
+    );
+  }
+  return value;
+}

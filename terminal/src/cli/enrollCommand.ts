@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { sameFingerprint } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
-import { enrollTerminal } from '../node/enroll/enrollTerminal.js';
+import { checkEnrollable, enrollTerminal, looksLikeFingerprint } from '../node/enroll/enrollTerminal.js';
 import { cliLogger, resolveDataDir, UsageError } from './cliSupport.js';
 
 export async function enrollCommand(args: readonly string[]): Promise<number> {
@@ -26,9 +26,21 @@ export async function enrollCommand(args: readonly string[]): Promise<number> {
   } catch {
     throw new UsageError(`--backend is not a URL: "${values.backend}"`);
   }
+  if (backend.protocol !== 'http:' && backend.protocol !== 'https:') throw new UsageError(`--backend must be an http(s) URL, got "${values.backend}"`);
+  if (values.code.trim() === '' || values.code.length > 64) throw new UsageError('--code must be the enrollment code from the admin console');
+  if (values.name?.trim() === '') throw new UsageError('--name must not be empty');
   const expected = values.fingerprint;
+  // Checked before the single-use code is spent: how the fingerprint will be confirmed, the data directory.
+  if (expected !== undefined && !looksLikeFingerprint(expected)) {
+    throw new UsageError('--fingerprint must be the 64 hex digits the admin console shows (spaces allowed); nothing was sent, the code is still unused');
+  }
+  if (expected === undefined && process.stdin.isTTY !== true) {
+    throw new UsageError('not a terminal, so the fingerprint cannot be confirmed by hand: pass --fingerprint "<as shown in the admin console>" (the code is still unused)');
+  }
+  const dataDir = resolveDataDir(values.data);
+  checkEnrollable(dataDir, nodeEd25519);
   const result = await enrollTerminal({
-    dataDir: resolveDataDir(values.data),
+    dataDir,
     backendUrl: backend.toString(),
     code: values.code,
     name: values.name ?? hostname(),
@@ -36,11 +48,7 @@ export async function enrollCommand(args: readonly string[]): Promise<number> {
     logger: cliLogger(),
     async confirmFingerprint(fingerprint) {
       process.stdout.write(`Root key fingerprint: ${fingerprint}\n`);
-      if (expected !== undefined) return sameFingerprint(fingerprint, expected);
-      if (!process.stdin.isTTY) {
-        process.stderr.write('tegata-terminal: not a terminal; pass --fingerprint "<as shown in the admin console>" to confirm it\n');
-        return false;
-      }
+      if (expected !== undefined) return sameFingerprint(fingerprint, expected) || 'mismatch';
       const prompt = createInterface({ input: process.stdin, output: process.stdout });
       const answer = await prompt.question('Does the admin console show exactly this fingerprint? [y/N] ');
       prompt.close();

@@ -6,12 +6,14 @@ import { NotEnrolledError } from '../node/core/openCore.js';
 import { ConfigError } from '../node/config/terminalConfig.js';
 import { IdentityError } from '../node/identity/terminalIdentity.js';
 import { UsageError } from './cliSupport.js';
+import { asksForHelp, COMMAND_HELP, helpHint, joinNegativeNumbers, parseErrorLine } from './commandHelp.js';
 import { devSetupCommand } from './devSetupCommand.js';
 import { enrollCommand } from './enrollCommand.js';
 import { EnrollError } from '../node/enroll/enrollTerminal.js';
 import { BackendError } from '../node/sync/backendClient.js';
+import { historyCommand } from './historyCommand.js';
 import { portsCommand } from './portsCommand.js';
-import { saleCommand } from './saleCommand.js';
+import { SaleError, saleCommand } from './saleCommand.js';
 import { serveCommand } from './serveCommand.js';
 import { statusCommand } from './statusCommand.js';
 import { syncCommand } from './syncCommand.js';
@@ -25,8 +27,11 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
              Online/offline, pending sales, clock, trust bundle and closed gates.
   sync       [--data <dir>] [--rounds <n>] [--quiet]
              Sync now: sends what waits (progress on stderr), prints the report as JSON.
-  sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>]
-             Starts a sale, waits for one scan from the configured scanner, prints the decision as JSON.
+  sale       --amount <minor units> --currency <ISO 4217 numeric> [--data <dir>] [--timeout <s>] [--token <code | ->]
+             Starts a sale, waits for one scan from the configured scanner (or takes the payment code
+             from --token; - reads it from standard input), prints the decision as JSON.
+  history    [--data <dir>] [--all] [--json]
+             Today's sales: time, amount, decision, sync and settlement state.
   enroll     --backend <url> --code <code> [--data <dir>] [--name <name>] [--fingerprint <fp>]
              Enrolls this register; pins the root key only once its fingerprint is confirmed.
   ports      Lists serial ports with vendor id, product id and serial number.
@@ -35,10 +40,16 @@ export const USAGE = `Usage: tegata-terminal <command> [options]
   dev-setup  --data <dir> [--trust <bundle.json>] [--terminal-id <id>]
              DEVELOPMENT ONLY: enrolls the data directory with TEST-ONLY fixture keys.
 
-The data directory defaults to $TEGATA_TERMINAL_DATA or ./data/terminal.`;
+The data directory defaults to $TEGATA_TERMINAL_DATA or ./data/terminal.
+'tegata-terminal <command> --help' shows a command's options.`;
 
 export async function runTerminalCli(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...given] = argv;
+  const rest = joinNegativeNumbers(given);
+  if (command !== undefined && command in COMMAND_HELP && asksForHelp(rest)) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve':
@@ -47,6 +58,8 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
         return await statusCommand(rest);
       case 'sale':
         return await saleCommand(rest);
+      case 'history':
+        return await historyCommand(rest);
       case 'ports':
         return await portsCommand(rest);
       case 'sync':
@@ -62,15 +75,18 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
       }
       case 'help':
       case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
+      case '-h': {
+        const topic = rest[0];
+        process.stdout.write(`${topic !== undefined && topic in COMMAND_HELP ? COMMAND_HELP[topic] : USAGE}\n`);
         return 0;
+      }
       default:
         throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`tegata-terminal: ${(error as Error).message}\n\n${USAGE}\n`);
+      const line = error instanceof UsageError ? error.message : parseErrorLine(error as Error);
+      process.stderr.write(`tegata-terminal: ${line}\n${helpHint(command)}\n`);
       return 2;
     }
     if (
@@ -79,7 +95,8 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
       error instanceof ConfigError ||
       error instanceof IdentityError ||
       error instanceof EnrollError ||
-      error instanceof BackendError
+      error instanceof BackendError ||
+      error instanceof SaleError
     ) {
       process.stderr.write(`tegata-terminal: ${error.message}\n`);
       return 1;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { processIo } from '@tegata/protocol/cli';
 import { openCore } from '../node/core/openCore.js';
-import { cliLogger, integerOption, resolveDataDir, UsageError } from './cliSupport.js';
+import { amountOption, cliLogger, integerOption, resolveDataDir, UsageError } from './cliSupport.js';
 
 /**
  * `verify --db <data dir>`: what this register would decide for the token now (stages A–C of
@@ -14,7 +14,7 @@ export async function verifyWithDatabase(args: readonly string[]): Promise<numbe
     allowPositionals: true,
     options: { db: { type: 'string' }, amount: { type: 'string' }, currency: { type: 'string' } },
   });
-  const amount = integerOption(values.amount, '--amount', 1, 0xffffffff);
+  const amount = amountOption(values.amount);
   const currency = integerOption(values.currency, '--currency', 0, 999);
   if (amount === undefined || currency === undefined) throw new UsageError('verify --db needs --amount and --currency (a register always checks both)');
   if (positionals.length !== 1) throw new UsageError('exactly one token (or - for standard input) is required');

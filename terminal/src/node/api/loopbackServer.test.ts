@@ -520,7 +520,27 @@ describe('startLoopbackServer', () => {
       const withSite = await start();
       expect((await send(withSite.port, { method: 'POST', path: '/' })).status).toBe(405);
       const bare = await start({}, { staticDir: undefined });
-      expect((await send(bare.port, { path: '/' })).status).toBe(404);
+      // `/` without a built screen is a page saying where to go (see the next test); the rest is 404.
+      expect((await send(bare.port, { path: '/index.html' })).status).toBe(404);
+      expect((await send(bare.port, { path: '/assets/app.js' })).status).toBe(404);
+    });
+
+    it('without a built screen, / is a small page saying what this is, behind the Host and Origin checks', async () => {
+      const bare = await start({}, { staticDir: undefined });
+      const page = await send(bare.port, { path: '/' });
+      expect(page.status).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.text).toContain('Tegata register');
+      expect(page.text).toMatch(/cashier screen .*later release/);
+      expect(page.text).toContain('tegata-terminal');
+      expect(page.text).not.toContain(bare.token);
+      expect(page.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect((await send(bare.port, { path: '/', host: 'evil.example' })).status).toBe(421);
+      expect((await send(bare.port, { path: '/', headers: { Origin: 'http://evil.example' } })).status).toBe(403);
+      expect((await send(bare.port, { path: '/', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403);
+      expect((await send(bare.port, { method: 'POST', path: '/' })).status).toBe(405);
+      // The API still wants the token.
+      expect((await send(bare.port, { path: '/api/status' })).status).toBe(401);
     });
   });
 

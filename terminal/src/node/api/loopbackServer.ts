@@ -14,6 +14,7 @@ import {
   setBaseHeaders,
   tokenMatcher,
 } from './requestGuards.js';
+import { servePlaceholderPage } from './placeholderPage.js';
 import { openStaticSite, serveStatic, type StaticSite } from './staticFiles.js';
 
 export type { LoopbackLogger } from './loopbackLogger.js';
@@ -95,6 +96,8 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     if (path.startsWith('/api/')) {
       return handleApiRequest(req, res, path.slice('/api/'.length), query, { api, isToken, logger });
     }
+    // No screen built yet: `/` says what this is and where to go (no token needed, nothing in it).
+    if (site === null && path === '/') return servePlaceholderPage(req, res);
     if (site === null || path === '/api') {
       return sendRefusal(res, { status: 404, code: 'not_found', message: 'not found' });
     }

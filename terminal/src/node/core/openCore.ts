@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -16,9 +16,11 @@ export const DATABASE_FILE = 'terminal.db';
 
 export class NotEnrolledError extends Error {
   override name = 'NotEnrolledError';
-  constructor(dataDir: string) {
+  constructor(dataDir: string, missing = false) {
     super(
-      `no terminal identity in ${dataDir}: enroll this register first (tegata-terminal enroll), ` +
+      `no terminal identity in ${dataDir}: ` +
+        (missing ? 'there is no such folder (check --data or $TEGATA_TERMINAL_DATA); nothing was created. Or ' : '') +
+        'enroll this register first (tegata-terminal enroll), ' +
         'or for development only: tegata-terminal dev-setup --data <dir>',
     );
   }
@@ -50,7 +52,8 @@ export function openCore(options: {
   /** Backoff jitter in [0, 1) (default Math.random). */
   jitter?: () => number;
 }): OpenedCore {
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Opening a register never creates its folder: a typo in --data must not become a new, empty register.
+  if (!existsSync(options.dataDir)) throw new NotEnrolledError(options.dataDir, true);
   const identity = readIdentity(options.dataDir, nodeEd25519);
   if (identity === null) throw new NotEnrolledError(options.dataDir);
   const db = openDatabase(join(options.dataDir, DATABASE_FILE));

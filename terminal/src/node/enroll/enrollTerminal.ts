@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { fromBase64url, rootFingerprint, toBase64url, verifyTrustBundle, type Ed25519 } from '@tegata/protocol';
 import { RegisterClock } from '../../shared/clock/registerClock.js';
 import { BACKEND_URL_KEY, openCore } from '../core/openCore.js';
@@ -15,10 +15,11 @@ export interface EnrollOptions {
   ed25519: Ed25519;
   logger: Logger;
   /**
-   * Shown the root key's fingerprint, answers whether it matches what the admin console shows.
-   * Nothing is pinned or written unless it says yes.
+   * Shown the root key's fingerprint, answers whether it matches what the admin console shows:
+   * true, false (not confirmed), or 'mismatch' (a fingerprint was given and it differs).
+   * Nothing is pinned or written unless it says true.
    */
-  confirmFingerprint(fingerprint: string): Promise<boolean>;
+  confirmFingerprint(fingerprint: string): Promise<boolean | 'mismatch'>;
   timeoutMs?: number;
 }
 
@@ -32,10 +33,9 @@ export class EnrollError extends Error {
  * (verified under that root), and the clock measured.
  */
 export async function enrollTerminal(options: EnrollOptions): Promise<{ terminalId: string; storeId: string; fingerprint: string; trustSerial: number }> {
+  // Everything that can be checked here is checked before the single-use code is spent.
+  checkEnrollable(options.dataDir, options.ed25519);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  if (readIdentity(options.dataDir, options.ed25519) !== null) {
-    throw new EnrollError(`${options.dataDir} already holds an enrolled register; use a new data directory to enroll again`);
-  }
   const timeoutMs = options.timeoutMs ?? 10_000;
   const seed = new Uint8Array(randomBytes(32));
   const publicKey = options.ed25519.publicKeyFromSeed(seed);
@@ -46,7 +46,14 @@ export async function enrollTerminal(options: EnrollOptions): Promise<{ terminal
   const verified = verifyTrustBundle(options.ed25519, enrolled.trust, [root]);
   if (!verified.ok) throw new EnrollError(`the trust bundle from the backend does not verify under its root key: ${verified.detail}`);
   const fingerprint = rootFingerprint(root);
-  if (!(await options.confirmFingerprint(fingerprint))) {
+  const confirmed = await options.confirmFingerprint(fingerprint);
+  if (confirmed === 'mismatch') {
+    throw new EnrollError(
+      `the root key fingerprint ${fingerprint} does not match the one given; nothing was pinned. ` +
+        'Check it against the admin console, and ask the admin for a new enrollment code.',
+    );
+  }
+  if (!confirmed) {
     throw new EnrollError('the root key fingerprint was not confirmed; nothing was pinned. Ask the admin for a new enrollment code.');
   }
 
@@ -67,4 +74,33 @@ export async function enrollTerminal(options: EnrollOptions): Promise<{ terminal
   } finally {
     opened.close();
   }
+}
+
+/**
+ * Whether `dataDir` can receive a new register: a directory (or nothing yet) this process can
+ * write, not holding an enrolled register already. Throws EnrollError saying what is wrong.
+ */
+export function checkEnrollable(dataDir: string, ed25519: Ed25519): void {
+  let isDirectory: boolean | null;
+  try {
+    isDirectory = statSync(dataDir).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new EnrollError(`cannot use ${dataDir}: ${(error as Error).message}`);
+    isDirectory = null;
+  }
+  if (isDirectory === false) throw new EnrollError(`${dataDir} is a file, not a data directory; nothing was sent, the enrollment code is still unused`);
+  if (isDirectory === null) return;
+  if (readIdentity(dataDir, ed25519) !== null) {
+    throw new EnrollError(`${dataDir} already holds an enrolled register; use a new data directory to enroll again (the enrollment code is still unused)`);
+  }
+  try {
+    accessSync(dataDir, constants.W_OK);
+  } catch {
+    throw new EnrollError(`${dataDir} is not writable by this user; nothing was sent, the enrollment code is still unused`);
+  }
+}
+
+/** A root key fingerprint as people type it: 64 hex digits, spaces and colons allowed. */
+export function looksLikeFingerprint(text: string): boolean {
+  return /^[0-9a-f]{64}$/i.test(text.replace(/[\s:]/g, ''));
 }

@@ -13,7 +13,7 @@ import { enrollTerminal, EnrollError } from './enrollTerminal.js';
 
 interface Pending {
   fingerprint: string;
-  decide(confirmed: boolean): void;
+  decide(confirmed: boolean | 'mismatch'): void;
   done: Promise<{ terminalId: string; storeId: string; trustSerial: number }>;
 }
 
@@ -53,8 +53,8 @@ export function createUnenrolledTerminal(options: {
     if (pending !== null) return { ok: false, error: { code: 'busy', message: 'An enrollment is waiting for its fingerprint to be confirmed or cancelled.' } };
     let showFingerprint!: (fingerprint: string) => void;
     const shown = new Promise<string>((resolve) => (showFingerprint = resolve));
-    let decide!: (confirmed: boolean) => void;
-    const decision = new Promise<boolean>((resolve) => (decide = resolve));
+    let decide!: (confirmed: boolean | 'mismatch') => void;
+    const decision = new Promise<boolean | 'mismatch'>((resolve) => (decide = resolve));
     const done = enrollTerminal({
       dataDir: options.dataDir,
       backendUrl: input.backendUrl,
@@ -80,7 +80,7 @@ export function createUnenrolledTerminal(options: {
     const current = pending;
     if (current === null) return { ok: false, error: { code: 'not_found', message: 'No enrollment is waiting for confirmation.' } };
     pending = null;
-    current.decide(sameFingerprint(current.fingerprint, input.fingerprint));
+    current.decide(sameFingerprint(current.fingerprint, input.fingerprint) || 'mismatch');
     try {
       const enrolled = await current.done;
       await options.onEnrolled();
