@@ -35,13 +35,14 @@ Starts a sale and prints the decision as one JSON line (the payment code shorten
                       register decides offline and the sale syncs when serve runs again.
 ${DATA}
   --timeout <s>       how long to wait for a scan, 1 to 86400 (default 60)`,
-  history: `Usage: tegata-terminal history [--data <dir>] [--all] [--json]
+  history: `Usage: tegata-terminal history [--data <dir>] [--day <YYYY-MM-DD> | --all] [--json]
 
 Today's sales (local time), newest first: time, amount, decision and reason, sync and settlement state.
 Reads only: creates nothing.
 ${DATA}
+  --day <YYYY-MM-DD>  that day's sales instead (local time), e.g. yesterday's at the end of a shift
   --all               every record, not only today's
-  --json              {"since": <ms>, "records": [...]} (codes shortened)`,
+  --json              {"since": <ms>, "until": <ms>, "records": [...]} (codes shortened)`,
   enroll: `Usage: tegata-terminal enroll --backend <url> --code <code> [--fingerprint <fp>] [--data <dir>] [--name <name>]
 
 Enrolls this register with a backend. The root key is pinned only once its fingerprint is confirmed:

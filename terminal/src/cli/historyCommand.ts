@@ -6,11 +6,11 @@ import { openCore } from '../node/core/openCore.js';
 import { cliLogger, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
 import { callServe } from './loopbackClient.js';
 
-/** Pages of this size are read until the records are older than today (or there are none left). */
+/** Pages of this size are read until the records are older than the day asked for (or there are none left). */
 const PAGE = 200;
 
 /**
- * `tegata-terminal history`: today's sales (local time), newest first, with the decision, whether
+ * `tegata-terminal history`: today's sales (or another day's, local time), newest first, with the decision, whether
  * the backend has the record, and its settlement. Through a running `serve` when there is one;
  * reads only.
  */
@@ -18,21 +18,44 @@ export async function historyCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { data: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' } },
+    options: { data: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' }, day: { type: 'string' } },
   });
   if (positionals.length > 0) throw new UsageError('history takes no arguments');
+  if (values.all === true && values.day !== undefined) throw new UsageError('give --all or --day, not both');
   const dataDir = resolveDataDir(values.data);
-  const since = values.all === true ? 0 : startOfToday(Date.now());
-  const records = await readSince(dataDir, since);
-  if (values.json === true) process.stdout.write(`${JSON.stringify({ since, records })}\n`);
-  else process.stdout.write(describeHistory(records, since));
+  const range: DayRange | null = values.all === true ? null : dayRange(values.day ?? null, Date.now());
+  const since = range?.since ?? 0;
+  const records = (await readSince(dataDir, since)).filter((record) => range === null || record.createdAt < range.until);
+  if (values.json === true) process.stdout.write(`${JSON.stringify({ since, ...(range === null ? {} : { until: range.until }), records })}\n`);
+  else process.stdout.write(describeHistory(records, range));
   return 0;
 }
 
-function startOfToday(nowMs: number): number {
-  const day = new Date(nowMs);
-  day.setHours(0, 0, 0, 0);
-  return day.getTime();
+/** One local day: from its midnight to the next; `today` tells the title apart. */
+export interface DayRange {
+  since: number;
+  until: number;
+  label: string;
+  today: boolean;
+}
+
+/** `day` as YYYY-MM-DD (local time), or today when null. */
+export function dayRange(day: string | null, nowMs: number): DayRange {
+  let start: Date;
+  if (day === null) {
+    start = new Date(nowMs);
+    start.setHours(0, 0, 0, 0);
+  } else {
+    const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+    start = parts === null ? new Date(Number.NaN) : new Date(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]));
+    if (parts === null || Number.isNaN(start.getTime()) || start.getDate() !== Number(parts[3]) || start.getMonth() !== Number(parts[2]) - 1) {
+      throw new UsageError(`--day must be a date like 2026-03-01, not ${JSON.stringify(day)}`);
+    }
+  }
+  const end = new Date(start);
+  end.setDate(end.getDate() + 1);
+  const label = start.toLocaleDateString('en-CA');
+  return { since: start.getTime(), until: end.getTime(), label, today: label === new Date(nowMs).toLocaleDateString('en-CA') };
 }
 
 async function readSince(dataDir: string, since: number): Promise<RecordView[]> {
@@ -92,8 +115,8 @@ function settlementText(record: RecordView): string {
   return record.synced ? 'waiting for the bank' : 'after it syncs';
 }
 
-export function describeHistory(records: RecordView[], since: number): string {
-  const title = since === 0 ? 'Every sale' : `Today's sales (${new Date(since).toLocaleDateString('en-CA')})`;
+export function describeHistory(records: RecordView[], range: DayRange | null): string {
+  const title = range === null ? 'Every sale' : range.today ? `Today's sales (${range.label})` : `Sales of ${range.label}`;
   if (records.length === 0) return `${title}: none yet.\n`;
   const lines = [`${title}: ${records.length}, newest first`];
   for (const record of records) {
