@@ -7,7 +7,7 @@
  *
  * - our own code (relative paths and the `@tegata/*` workspace packages): the rows of MAY_IMPORT;
  *   node builtins and electron are layers of their own there, so the pure layers cannot reach them;
- * - third-party packages: the rows of PACKAGES, just below. A package not on its layer's row is
+ * - third-party packages: the rows of PACKAGES (after MAY_IMPORT). A package not on its layer's row is
  *   an error that names the layer, the package and this file.
  *
  * The package lists are what the code imports today, plus the UI packages the renderer issues
