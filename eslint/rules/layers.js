@@ -2,10 +2,17 @@
  * tegata/layers: DESIGN.md's dependency rule, executable.
  *
  * Every import, re-export, dynamic import(), require() and TS `import x = require()` is
- * classified by the layer it comes from and the layer it reaches; a file in a zone below may
- * import only what its row lists. Third-party packages are allowed everywhere (the per-layer
- * tsconfigs keep DOM and Node types where they belong); node builtins and electron are layers
- * of their own so the pure layers cannot reach them.
+ * classified by the layer it comes from and the layer or package it reaches; a file in a zone
+ * below may import only what its row lists:
+ *
+ * - our own code (relative paths and the `@tegata/*` workspace packages): the rows of MAY_IMPORT;
+ *   node builtins and electron are layers of their own there, so the pure layers cannot reach them;
+ * - third-party packages: the rows of PACKAGES (after MAY_IMPORT). A package not on its layer's row is
+ *   an error that names the layer, the package and this file.
+ *
+ * The package lists are what the code imports today, plus the UI packages the renderer issues
+ * plan (DESIGN.md, issues 11 and 12). Adding a package to a layer is a one-line change here, made
+ * on purpose and seen in review: that is the point of the lists.
  */
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -68,6 +75,70 @@ export const MAY_IMPORT = {
   backend: [...PROTOCOL, 'backend', NODE],
   // `hardware-mocks` may import `protocol`.
   'hardware-mocks': [...PROTOCOL, 'hardware-mocks', NODE],
+};
+
+/**
+ * Third-party packages, by npm name: a specifier names its package's first path segment, or the
+ * first two when scoped (`zod/v4` is `zod`, `@noble/hashes/sha2.js` is `@noble/hashes`). The
+ * `electron` package is governed by MAY_IMPORT (main and preload only), not by these lists.
+ */
+
+/** Pure libraries: no Node, DOM or Electron inside, so every layer may use them. */
+const PURE_PACKAGES = [
+  'zod', // schemas where bytes enter (STYLE.md: validate at the edge)
+  '@noble/hashes', // protocol's SHA-256
+  'tweetnacl', // protocol's Ed25519
+  'punycode', // the npm package (`punycode/`), not Node's deprecated builtin of that name
+];
+
+/** Native and server packages of the register's Node side. */
+const TERMINAL_NODE_PACKAGES = [
+  'better-sqlite3', // the store
+  'serialport', // serial scanners
+  'ws', // the loopback API's WebSocket
+  'pino', // structured logs (STYLE.md)
+];
+
+/** The planned cashier UI: React 19, i18next, the two QR decoders of issue 12. */
+const RENDERER_PACKAGES = ['react', 'react-dom', 'i18next', 'react-i18next', '@zxing/library', 'zxing-wasm'];
+
+/** The packages each zoned layer may import; a layer of MAY_IMPORT without a row here may import none. */
+export const PACKAGES = {
+  'protocol/src': [...PURE_PACKAGES],
+  'protocol/src/node': [...PURE_PACKAGES],
+  'protocol/test': [...PURE_PACKAGES],
+
+  'terminal/src/shared': [...PURE_PACKAGES],
+  'terminal/src/node': [...PURE_PACKAGES, ...TERMINAL_NODE_PACKAGES],
+  // Electron's main wires windows and IPC; storage, scanners and sockets stay behind terminal/src/node.
+  'terminal/src/main': [...PURE_PACKAGES],
+  'terminal/src/preload': [...PURE_PACKAGES],
+  'terminal/src/renderer': [...PURE_PACKAGES, ...RENDERER_PACKAGES],
+  'terminal/src/cli': [...PURE_PACKAGES, ...TERMINAL_NODE_PACKAGES],
+  // End-to-end tests also start the backend on PostgreSQL.
+  'terminal/test': [...PURE_PACKAGES, ...TERMINAL_NODE_PACKAGES, 'pg'],
+
+  backend: [
+    ...PURE_PACKAGES,
+    'fastify',
+    'kysely',
+    'better-sqlite3',
+    'pg',
+    'ioredis',
+    'pino',
+    'prom-client',
+    '@zxcvbn-ts/language-common', // the password blocklist
+  ],
+  'hardware-mocks': [...PURE_PACKAGES, 'qrcode'],
+};
+
+/** Test tools every layer's tests may import, on top of their layer's packages. */
+export const TEST_PACKAGES = ['vitest'];
+
+/** Test-only packages of some layers. */
+export const TEST_PACKAGES_BY_LAYER = {
+  'terminal/src/node': ['@serialport/binding-mock'],
+  'terminal/test': ['@serialport/binding-mock'],
 };
 
 /**
@@ -135,7 +206,9 @@ function isOutside(rel) {
 
 /**
  * What an import specifier reaches, seen from `fileDir` (repo-relative POSIX directory):
- * `{ layer, label }`, or null for a third-party package (always allowed).
+ * `{ layer, label }` for our code, node builtins and electron; `{ pkg }` for a third-party
+ * package; null for what names neither (a `#subpath` import, resolved by the package itself, or
+ * a URL such as `data:`).
  */
 function classifyTarget(specifier, fileDir, root) {
   if (specifier.startsWith('node:')) return { layer: NODE, label: NODE };
@@ -157,11 +230,22 @@ function classifyTarget(specifier, fileDir, root) {
     if (!specifier.endsWith('/') && (BUILTINS.has(specifier) || BUILTINS.has(specifier.split('/')[0]))) {
       return { layer: NODE, label: NODE };
     }
-    return null; // third-party (or a `#subpath` import, resolved by the package itself)
+    const pkg = packageName(specifier);
+    return pkg === null ? null : { pkg };
   }
   rel = rel.replace(/\/$/, '');
   if (isOutside(rel)) return { layer: 'outside', label: 'a path outside the repository' };
   return layerOfTarget(rel) ?? { layer: rel, label: rel };
+}
+
+/**
+ * The npm package a bare specifier names: `zod/v4` → `zod`, `@scope/pkg/sub` → `@scope/pkg`,
+ * `punycode/` → `punycode`. Null for `#subpath` imports and URLs (`data:`, `virtual:`).
+ */
+function packageName(specifier) {
+  if (specifier.startsWith('#') || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(specifier)) return null;
+  const segments = specifier.split('/');
+  return specifier.startsWith('@') && segments.length > 1 ? `${segments[0]}/${segments[1]}` : segments[0];
 }
 
 function listing(items) {
@@ -186,6 +270,8 @@ export default {
     ],
     messages: {
       crossLayer: '{{zone}} may import only {{allowed}}; it imports {{target}} ({{specifier}})',
+      package:
+        '{{zone}} may not import the package {{pkg}} ({{specifier}}): it is not on the {{row}} row of PACKAGES in eslint/rules/layers.js, which allows {{allowed}}',
     },
   },
 
@@ -205,6 +291,12 @@ export default {
     const allowed = isTest
       ? [...new Set([...rules, ...TESTS_MAY_ALSO_IMPORT, ...(TESTS_MAY_ALSO_IMPORT_BY_LAYER[zone.layer] ?? []), ...ownTestLayer])]
       : rules;
+    const packages = [
+      ...new Set([
+        ...(PACKAGES[zone.layer] ?? []),
+        ...(isTest ? [...TEST_PACKAGES, ...(TEST_PACKAGES_BY_LAYER[zone.layer] ?? [])] : []),
+      ]),
+    ];
     const zoneName = isTest && !zone.label.endsWith('/test') ? `${zone.label} tests` : zone.label;
     const fileDir = path.posix.dirname(fileRel);
 
@@ -219,7 +311,23 @@ export default {
       if (typeof specifier !== 'string' || specifier === '') return;
 
       const target = classifyTarget(specifier, fileDir, root);
-      if (!target || allowed.includes(target.layer)) return;
+      if (!target) return;
+      if ('pkg' in target) {
+        if (packages.includes(target.pkg)) return;
+        context.report({
+          node: sourceNode,
+          messageId: 'package',
+          data: {
+            zone: zoneName,
+            pkg: target.pkg,
+            specifier,
+            row: zone.layer,
+            allowed: packages.length === 0 ? 'none' : listing(packages),
+          },
+        });
+        return;
+      }
+      if (allowed.includes(target.layer)) return;
       context.report({
         node: sourceNode,
         messageId: 'crossLayer',

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { RuleTester } from 'eslint';
 import tseslint from 'typescript-eslint';
-import { describe, it } from 'vitest';
-import layers from './layers.js';
+import { describe, expect, it } from 'vitest';
+import layers, { MAY_IMPORT, PACKAGES } from './layers.js';
 
 RuleTester.describe = describe;
 RuleTester.it = it;
@@ -325,5 +325,220 @@ cwdTester.run('tegata/layers (root = cwd)', layers, {
       code: "import { x } from '@tegata/terminal';",
       errors: [{ messageId: 'crossLayer' }],
     },
+  ],
+});
+
+/**
+ * `code` in `file` (whose zone reads `zone` and whose row is `row`) imports third-party packages
+ * its row does not list: one error per `[package, specifier]`, naming the layer, the package
+ * and where the list lives.
+ */
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const packageRejected = (zone, row, file, code, ...imports) => ({
+  filename: at(file),
+  code,
+  options,
+  errors: imports.map(([pkg, specifier]) => ({
+    message: new RegExp(
+      `^${escape(`${zone} may not import the package ${pkg} (${specifier}): it is not on the ${row} row of PACKAGES in eslint/rules/layers.js, which allows `)}`,
+    ),
+  })),
+});
+
+describe('PACKAGES', () => {
+  it('has a row for every zoned layer, and no other', () => {
+    expect(Object.keys(PACKAGES).sort()).toEqual(Object.keys(MAY_IMPORT).sort());
+  });
+});
+
+ruleTester.run('tegata/layers: third-party packages', layers, {
+  valid: [
+    // Pure libraries in the pure layers, with subpaths.
+    ok('terminal/src/shared/contracts/api.ts', "import { z } from 'zod'; import * as z4 from 'zod/v4'; import type { ZodType } from 'zod/v4/core';"),
+    ok('protocol/src/sha256.ts', "import { sha256 } from '@noble/hashes/sha2.js'; import nacl from 'tweetnacl';"),
+    ok('protocol/src/api/head.ts', "import { z } from 'zod';"),
+    // The renderer's UI packages, scoped and with subpaths.
+    ok(
+      'terminal/src/renderer/main.tsx',
+      "import { createRoot } from 'react-dom/client'; import { jsx } from 'react/jsx-runtime'; import i18next from 'i18next'; import { useTranslation } from 'react-i18next'; import { readBarcodes } from 'zxing-wasm/reader'; import { BrowserQRCodeReader } from '@zxing/library/esm/index.js'; import { z } from 'zod';",
+    ),
+    // The register's Node side: native and server packages.
+    ok(
+      'terminal/src/node/store/openDatabase.ts',
+      "import Database from 'better-sqlite3'; import { SerialPort } from 'serialport'; import { WebSocketServer } from 'ws'; import pino from 'pino'; import { z } from 'zod';",
+    ),
+    ok('terminal/src/cli/serveCommand.ts', "import pino from 'pino'; import WebSocket from 'ws';"),
+    // Electron in main and preload (a layer of MAY_IMPORT, subpaths included).
+    ok('terminal/src/main/main.ts', "import { app, BrowserWindow } from 'electron'; import { ipcMain } from 'electron/main';"),
+    ok('terminal/src/preload/preload.ts', "import { contextBridge } from 'electron'; import { ipcRenderer } from 'electron/renderer';"),
+    // The backend's server packages; the mocks' QR renderer.
+    ok(
+      'backend/src/server.ts',
+      "import Fastify from 'fastify'; import { Kysely } from 'kysely'; import pg from 'pg'; import { Redis } from 'ioredis'; import client from 'prom-client'; import pino from 'pino'; import Database from 'better-sqlite3'; import { dictionary } from '@zxcvbn-ts/language-common';",
+    ),
+    ok('backend/bench/ingest.mjs', "import pg from 'pg';"),
+    ok('hardware-mocks/src/wallet/qrPage.ts', "import QRCode from 'qrcode';"),
+    // Tests: vitest everywhere; the serial mock in the register's Node tests.
+    ok('terminal/src/shared/reasonText.test.ts', "import { describe } from 'vitest'; import { z } from 'zod';"),
+    ok(
+      'terminal/src/node/scanners/serialScanner.test.ts',
+      "import { it } from 'vitest'; import type { MockBindingInterface } from '@serialport/binding-mock'; const m = require('@serialport/binding-mock');",
+    ),
+    ok('terminal/test/e2e/sync.test.ts', "import { it } from 'vitest'; import pg from 'pg'; import Database from 'better-sqlite3'; import WebSocket from 'ws';"),
+    ok('backend/test/journal.test.ts', "import { it } from 'vitest'; import pg from 'pg';"),
+    // `#subpath` imports and URLs name no package.
+    ok('terminal/src/shared/x.ts', "import { a } from '#internal/a.js'; import b from 'data:text/javascript,export default 1';"),
+    // Unzoned files are unrestricted.
+    ok('scripts/start.mjs', "import Database from 'better-sqlite3'; import React from 'react';"),
+  ],
+
+  invalid: [
+    // The pure layers: no native, server or Node packages; node:fs is a node builtin.
+    packageRejected(
+      'terminal/src/shared',
+      'terminal/src/shared',
+      'terminal/src/shared/sale.ts',
+      "import Database from 'better-sqlite3'; import { WebSocket } from 'ws'; import type { RawData } from 'ws/lib/receiver.js'; import pino from 'pino';",
+      ['better-sqlite3', 'better-sqlite3'],
+      ['ws', 'ws'],
+      ['ws', 'ws/lib/receiver.js'],
+      ['pino', 'pino'],
+    ),
+    {
+      filename: at('terminal/src/shared/sale.ts'),
+      code: "import { readFileSync } from 'node:fs';",
+      options,
+      errors: [{ message: 'terminal/src/shared may import only protocol/src and terminal/src/shared; it imports node builtins (node:fs)' }],
+    },
+    // The whole message, once.
+    {
+      filename: at('terminal/src/shared/sale.ts'),
+      code: "import Database from 'better-sqlite3';",
+      options,
+      errors: [
+        {
+          message:
+            'terminal/src/shared may not import the package better-sqlite3 (better-sqlite3): it is not on the terminal/src/shared row of PACKAGES in eslint/rules/layers.js, which allows zod, @noble/hashes, tweetnacl and punycode',
+          line: 1,
+          column: 22,
+        },
+      ],
+    },
+    // Every kind of module reference is checked for packages too.
+    packageRejected(
+      'terminal/src/shared',
+      'terminal/src/shared',
+      'terminal/src/shared/x.ts',
+      [
+        "import type { WebSocket } from 'ws';",
+        "export { WebSocket } from 'ws';",
+        "export * from 'ws';",
+        "const lazy = await import('ws');",
+        "const req = require('ws');",
+        "import req2 = require('ws');",
+        "type T = import('ws').WebSocket;",
+      ].join('\n'),
+      ...Array(7).fill(['ws', 'ws']),
+    ),
+    // Names match whole packages, never a prefix.
+    packageRejected(
+      'terminal/src/shared',
+      'terminal/src/shared',
+      'terminal/src/shared/x.ts',
+      "import a from 'zodiac'; import b from '@noble/hashes-extra'; import c from '@noble/curves/ed25519'; import d from 'zod-to-json-schema';",
+      ['zodiac', 'zodiac'],
+      ['@noble/hashes-extra', '@noble/hashes-extra'],
+      ['@noble/curves', '@noble/curves/ed25519'],
+      ['zod-to-json-schema', 'zod-to-json-schema'],
+    ),
+    packageRejected(
+      'protocol/src',
+      'protocol/src',
+      'protocol/src/token/verifyToken.ts',
+      "import pino from 'pino'; import { x } from '@fastify/cors/types'; import React from 'react';",
+      ['pino', 'pino'],
+      ['@fastify/cors', '@fastify/cors/types'],
+      ['react', 'react'],
+    ),
+    // protocol's Node side and its bins are Node, but not the register's or the backend's packages.
+    packageRejected('protocol/bin', 'protocol/src/node', 'protocol/bin/tegata-token.mjs', "import Fastify from 'fastify';", ['fastify', 'fastify']),
+    // The renderer: UI packages only; Electron and the Node side are out of reach.
+    {
+      filename: at('terminal/src/renderer/App.tsx'),
+      code: "import { ipcRenderer } from 'electron'; import Database from 'better-sqlite3'; import { SerialPort } from 'serialport';",
+      options,
+      errors: [
+        { message: 'terminal/src/renderer may import only terminal/src/shared and terminal/src/renderer; it imports electron (electron)' },
+        { message: /^terminal\/src\/renderer may not import the package better-sqlite3 \(better-sqlite3\)/ },
+        { message: /^terminal\/src\/renderer may not import the package serialport \(serialport\)/ },
+      ],
+    },
+    // The preload: electron, not React.
+    packageRejected(
+      'terminal/src/preload',
+      'terminal/src/preload',
+      'terminal/src/preload/preload.ts',
+      "import React from 'react'; import { createRoot } from 'react-dom/client'; import i18next from 'i18next';",
+      ['react', 'react'],
+      ['react-dom', 'react-dom/client'],
+      ['i18next', 'i18next'],
+    ),
+    // Main: Electron and our node layer, but neither the UI nor the native packages directly.
+    packageRejected(
+      'terminal/src/main',
+      'terminal/src/main',
+      'terminal/src/main/windows.ts',
+      "import React from 'react'; import Database from 'better-sqlite3'; import { readBarcodes } from 'zxing-wasm/reader';",
+      ['react', 'react'],
+      ['better-sqlite3', 'better-sqlite3'],
+      ['zxing-wasm', 'zxing-wasm/reader'],
+    ),
+    // The register's Node side: no UI, no backend server packages.
+    packageRejected(
+      'terminal/src/node',
+      'terminal/src/node',
+      'terminal/src/node/sync/x.ts',
+      "import React from 'react'; import { BrowserQRCodeReader } from '@zxing/library'; import Fastify from 'fastify'; import { Kysely } from 'kysely';",
+      ['react', 'react'],
+      ['@zxing/library', '@zxing/library'],
+      ['fastify', 'fastify'],
+      ['kysely', 'kysely'],
+    ),
+    // Test tools stay in tests; the serial mock stays in the register's Node tests.
+    packageRejected(
+      'terminal/src/node',
+      'terminal/src/node',
+      'terminal/src/node/scanners/serialPorts.ts',
+      "import { MockBinding } from '@serialport/binding-mock'; import { vi } from 'vitest';",
+      ['@serialport/binding-mock', '@serialport/binding-mock'],
+      ['vitest', 'vitest'],
+    ),
+    packageRejected(
+      'terminal/src/renderer tests',
+      'terminal/src/renderer',
+      'terminal/src/renderer/App.test.tsx',
+      "import { it } from 'vitest'; import { MockBinding } from '@serialport/binding-mock'; import Database from 'better-sqlite3';",
+      ['@serialport/binding-mock', '@serialport/binding-mock'],
+      ['better-sqlite3', 'better-sqlite3'],
+    ),
+    // The backend: its server packages, not the register's or the UI's.
+    packageRejected(
+      'backend',
+      'backend',
+      'backend/src/routes/x.ts',
+      "import { SerialPort } from 'serialport'; import React from 'react'; import QRCode from 'qrcode';",
+      ['serialport', 'serialport'],
+      ['react', 'react'],
+      ['qrcode', 'qrcode'],
+    ),
+    // The mocks: what they use.
+    packageRejected(
+      'hardware-mocks',
+      'hardware-mocks',
+      'hardware-mocks/src/wallet/x.ts',
+      "import Database from 'better-sqlite3'; import Fastify from 'fastify';",
+      ['better-sqlite3', 'better-sqlite3'],
+      ['fastify', 'fastify'],
+    ),
   ],
 });

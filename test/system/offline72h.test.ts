@@ -69,9 +69,10 @@ describe('the backend is down for 72 hours', () => {
         now: () => Math.floor(now / 1000),
       });
       const dataDir = join(dir, 'register');
-      await enrollTerminal({ dataDir, backendUrl: proxy.url, code: code.code, name: '72h', ed25519: nodeEd25519, logger: silent, confirmFingerprint: () => Promise.resolve(true) });
-
       const time = { wallMs: () => now, monotonicMs: () => now - start };
+      const random = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
+      await enrollTerminal({ dataDir, backendUrl: proxy.url, code: code.code, name: '72h', ed25519: nodeEd25519, logger: silent, time, random, confirmFingerprint: () => Promise.resolve(true) });
+
       const { core, db, sync: engine, close } = openCore({ dataDir, logger: silent, time, jitter: () => 0.5 });
       if (engine === null) throw new Error('an enrolled register has a sync engine');
       expect(await engine.syncNow()).toMatchObject({ ok: true });

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { sameFingerprint } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
+import { systemRandom, systemTime } from '../node/core/systemSources.js';
 import { checkEnrollable, enrollTerminal, looksLikeFingerprint } from '../node/enroll/enrollTerminal.js';
 import { cliLogger, resolveDataDir, UsageError } from './cliSupport.js';
 
@@ -46,6 +47,8 @@ export async function enrollCommand(args: readonly string[]): Promise<number> {
     name: values.name ?? hostname(),
     ed25519: nodeEd25519,
     logger: cliLogger(),
+    time: systemTime,
+    random: systemRandom,
     async confirmFingerprint(fingerprint) {
       process.stdout.write(`Root key fingerprint: ${fingerprint}\n`);
       if (expected !== undefined) return sameFingerprint(fingerprint, expected) || 'mismatch';

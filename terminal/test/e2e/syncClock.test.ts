@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { enrollTerminal } from '../../src/node/enroll/enrollTerminal.js';
 import { openCore } from '../../src/node/core/openCore.js';
+import { systemRandom, systemTime } from '../../src/node/core/systemSources.js';
 import { tempDataDir } from '../helpers/tempDataDir.js';
 import { startBackend } from '../helpers/backendProcess.js';
 import { boundPhone } from '../helpers/syncWorld.js';
@@ -28,6 +29,8 @@ describe('a register whose clock is 10 minutes slow', () => {
         name: 'slow clock',
         ed25519: nodeEd25519,
         logger: silent,
+        time: systemTime,
+        random: systemRandom,
         confirmFingerprint: () => Promise.resolve(true),
       });
 

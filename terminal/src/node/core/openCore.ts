@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { readAckedHead, readIdentity } from '../identity/terminalIdentity.js';
 import { migrate } from '../store/migrate.js';
@@ -10,6 +8,7 @@ import { TerminalStore } from '../store/terminalStore.js';
 import { BackendClient } from '../sync/backendClient.js';
 import { SyncEngine } from '../sync/syncEngine.js';
 import type { TimeSources } from '../../shared/clock/registerClock.js';
+import { systemRandom, systemTime } from './systemSources.js';
 import { TerminalCore, type Logger, type ScannerHost } from './terminalCore.js';
 
 export const DATABASE_FILE = 'terminal.db';
@@ -49,6 +48,8 @@ export function openCore(options: {
   onSyncProgress?: (progress: { acknowledgedSeq: number; pending: number }) => void;
   /** The clocks (default: the system's); tests inject one to let hours pass in a moment. */
   time?: TimeSources;
+  /** Random bytes for ids (default: the system's, cryptographically secure). */
+  random?: (length: number) => Uint8Array;
   /** Backoff jitter in [0, 1) (default Math.random). */
   jitter?: () => number;
 }): OpenedCore {
@@ -60,7 +61,7 @@ export function openCore(options: {
   try {
     migrate(db);
     const store = new TerminalStore(db, identity.terminalId);
-    const time = options.time ?? { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
+    const time = options.time ?? systemTime;
     const backendUrl = options.backendUrl ?? store.config(BACKEND_URL_KEY);
     // The engine needs the core and the core asks the engine; it is wired once both exist.
     let sync: SyncEngine | null = null;
@@ -69,7 +70,7 @@ export function openCore(options: {
       identity,
       ed25519: nodeEd25519,
       time,
-      random: (length) => new Uint8Array(randomBytes(length)),
+      random: options.random ?? systemRandom,
       logger: options.logger,
       ackedHead: readAckedHead(options.dataDir),
       ...(backendUrl === undefined

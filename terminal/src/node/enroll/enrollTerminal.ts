@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { fromBase64url, rootFingerprint, toBase64url, verifyTrustBundle, type Ed25519 } from '@tegata/protocol';
-import { RegisterClock } from '../../shared/clock/registerClock.js';
+import { RegisterClock, type TimeSources } from '../../shared/clock/registerClock.js';
 import { BACKEND_URL_KEY, openCore } from '../core/openCore.js';
 import type { Logger } from '../core/ports.js';
 import { readIdentity, writeAckedHead, writeIdentity } from '../identity/terminalIdentity.js';
@@ -14,6 +13,10 @@ export interface EnrollOptions {
   name: string;
   ed25519: Ed25519;
   logger: Logger;
+  /** The register's clocks: the clock is measured against the backend with them. */
+  time: TimeSources;
+  /** Cryptographically secure random bytes: the terminal's signing key is made from them. */
+  random: (length: number) => Uint8Array;
   /**
    * Shown the root key's fingerprint, answers whether it matches what the admin console shows:
    * true, false (not confirmed), or 'mismatch' (a fingerprint was given and it differs).
@@ -37,9 +40,10 @@ export async function enrollTerminal(options: EnrollOptions): Promise<{ terminal
   checkEnrollable(options.dataDir, options.ed25519);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const seed = new Uint8Array(randomBytes(32));
+  const seed = options.random(32);
+  if (seed.length !== 32) throw new EnrollError('the random source gave a terminal seed that is not 32 bytes');
   const publicKey = options.ed25519.publicKeyFromSeed(seed);
-  const client = new BackendClient({ baseUrl: options.backendUrl, ed25519: options.ed25519, nowMs: () => Date.now() });
+  const client = new BackendClient({ baseUrl: options.backendUrl, ed25519: options.ed25519, nowMs: () => options.time.wallMs() });
   const enrolled = await client.enroll({ code: options.code, publicKey: toBase64url(publicKey), name: options.name }, timeoutMs);
   const root = fromBase64url(enrolled.rootPublicKey);
   if (root?.length !== 32) throw new EnrollError('the backend sent a root key that is not 32 bytes');
@@ -59,12 +63,12 @@ export async function enrollTerminal(options: EnrollOptions): Promise<{ terminal
 
   writeIdentity(options.dataDir, { terminalId: enrolled.terminalId, seed, rootPublicKeys: [root], storeId: enrolled.storeId, testOnly: false });
   writeAckedHead(options.dataDir, { seq: 0, hash: '0'.repeat(64) });
-  const opened = openCore({ dataDir: options.dataDir, logger: options.logger, backendUrl: options.backendUrl });
+  const opened = openCore({ dataDir: options.dataDir, logger: options.logger, backendUrl: options.backendUrl, time: options.time, random: options.random });
   try {
     opened.store.transaction(() => opened.store.putConfig(BACKEND_URL_KEY, options.backendUrl));
-    const sent = Date.now();
+    const sent = options.time.wallMs();
     const serverMs = await client.time(timeoutMs);
-    const received = Date.now();
+    const received = options.time.wallMs();
     const measurement = RegisterClock.measure(sent, received, serverMs);
     opened.core.recordClockMeasurement(measurement.offsetMs, measurement.measuredAtWallMs);
     const installed = opened.core.installTrustBundle(enrolled.trust);

@@ -7,7 +7,9 @@ import {
   type TerminalMethod,
   type TerminalStatus,
 } from '../../shared/contracts/terminalApi.js';
+import type { TimeSources } from '../../shared/clock/registerClock.js';
 import type { Logger } from '../core/ports.js';
+import { systemRandom, systemTime } from '../core/systemSources.js';
 import { BackendError } from '../sync/backendClient.js';
 import { enrollTerminal, EnrollError } from './enrollTerminal.js';
 
@@ -27,6 +29,10 @@ export function createUnenrolledTerminal(options: {
   ed25519: Ed25519;
   logger: Logger;
   nowMs: () => number;
+  /** The clocks enrollment measures with (default: the system's). */
+  time?: TimeSources;
+  /** Random bytes for the terminal key (default: the system's, cryptographically secure). */
+  random?: (length: number) => Uint8Array;
   /** Called once the register is enrolled, to start the real core. */
   onEnrolled(): Promise<void>;
 }): TerminalHandlers {
@@ -62,6 +68,8 @@ export function createUnenrolledTerminal(options: {
       name: input.name,
       ed25519: options.ed25519,
       logger: options.logger,
+      time: options.time ?? systemTime,
+      random: options.random ?? systemRandom,
       confirmFingerprint: (fingerprint) => {
         showFingerprint(fingerprint);
         return decision;
