@@ -46,7 +46,7 @@ describe('tegata-backend CLI, local commands', () => {
     expect((await run(['keys', 'delegate', '--data', dir, '--days', '10'])).code).toBe(0);
     expect(json(await run(['keys', 'rotate', '--offline', '--data', dir]))).toMatchObject({ kid: anyString() });
     const migrated = await run(['migrate', '--data', dir]);
-    expect(json(migrated)).toMatchObject({ applied: ['0001-initial', '0002-accounts'] });
+    expect(json(migrated)).toMatchObject({ applied: ['0001-initial', '0002-accounts', '0003-device-holds'] });
     expect(json(await run(['migrate', '--data', dir]))).toMatchObject({ applied: [] });
   });
 

@@ -108,6 +108,13 @@ const configSchema = z
       bindWithinSeconds: positive(600),
       /** After a password reset, new devices get zero offline limits for this long. */
       resetCooldownSeconds: uint(),
+      /**
+       * A phone that replaces the bound one without it (SMS session + e-mail code) waits this
+       * long, without offline limits or online payments, before it replaces the old one.
+       */
+      bindHoldSeconds: uint(),
+      /** Binds per account in any 24 hours. */
+      bindsPerDay: positive(100),
       newAccountDays: uint(3650),
     }),
     throttle: z.strictObject({
@@ -219,6 +226,8 @@ export const DEFAULT_CONFIG: Config = {
     sessionIdleSeconds: 3600,
     bindWithinSeconds: 600,
     resetCooldownSeconds: 2 * DAY,
+    bindHoldSeconds: 2 * DAY,
+    bindsPerDay: 3,
     newAccountDays: 30,
   },
   throttle: {

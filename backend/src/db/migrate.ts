@@ -6,10 +6,12 @@ import { Migrator, type Migration, type MigrationResultSet, type NoMigrations } 
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-accounts.js';
+import * as m0003 from './migrations/0003-device-holds.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-accounts': m0002,
+  '0003-device-holds': m0003,
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1) ?? '';

@@ -64,7 +64,8 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
               z.object({
                 deviceId: z.string(),
                 name: z.string(),
-                status: z.enum(['active', 'revoked']),
+                status: z.enum(['active', 'pending', 'revoked']),
+                pendingUntil: z.number().int().nullable(),
                 boundAt: z.number().int(),
                 revokedAt: z.number().int().nullable(),
                 certificateNotAfter: z.number().int().nullable(),

@@ -89,7 +89,9 @@ export async function removeDevice(ctx: AppContext, accountId: string, deviceId:
 export interface DeviceView {
   deviceId: string;
   name: string;
-  status: 'active' | 'revoked';
+  status: 'active' | 'pending' | 'revoked';
+  /** While pending: when it replaces the active phone and may pay. */
+  pendingUntil: number | null;
   boundAt: number;
   revokedAt: number | null;
   /** not_after of its newest certificate (Unix seconds). */
@@ -104,6 +106,7 @@ export async function listDevices(ctx: AppContext, accountId: string): Promise<D
     deviceId: row.id,
     name: row.name,
     status: row.status,
+    pendingUntil: row.pending_until,
     boundAt: row.bound_at,
     revokedAt: row.revoked_at,
     certificateNotAfter: row.until_s,
