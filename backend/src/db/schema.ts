@@ -106,7 +106,8 @@ export interface SignupsTable {
   completed_at: number | null;
 }
 
-export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email';
+/** `bind_email`, `password_email`: the e-mail code a full session asks for to bind a phone without the old one, or to change the password. */
+export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email' | 'bind_email' | 'password_email';
 export type Channel = 'sms' | 'email';
 
 /** One-time codes: only a keyed hash is stored; bound to the request (`subject_id`) that asked. */
@@ -206,7 +207,7 @@ export interface DeviceHistoryTable {
   id: string;
   device_id: string;
   account_id: string;
-  event: 'bound' | 'renewed' | 'revoked';
+  event: 'bound' | 'renewed' | 'revoked' | 'hold_ended';
   at: number;
   ip: string | null;
   user_agent: string | null;

@@ -3,9 +3,9 @@
  * always answers 202 and sends two codes, one by SMS and one by e-mail, to the phone and
  * address on file — there is no field for another destination and no knowledge-based question.
  * Confirming needs both codes (a SIM swap alone is not enough), or the SMS code and a request
- * signed by the bound phone. A reset ends every session and pending login, tells every
+ * signed by the established phone (active, bound at least the hold ago: issue 17). A reset ends every session and pending login, tells every
  * channel, and opens a cool-down in which newly bound phones get zero offline limits — unless
- * the bound phone itself confirmed it.
+ * the established phone itself confirmed it; a running cool-down is never shortened or cleared.
  */
 import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/database.js';
@@ -15,6 +15,7 @@ import { enqueueMessage } from '../notifications/outbox.js';
 import { claimSend, sendLimited, type SendLimit } from '../notifications/sendLimits.js';
 import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
 import { checkCode, consumeCode, insertCode, type CodeCheck } from './codes.js';
+import { isEstablishedPhone } from './deviceBinding.js';
 import { loginKey, normaliseIp, parseLogin } from './contacts.js';
 import { hashPassword } from './passwords.js';
 import { endSessions, findAccountByLogin } from './sessions.js';
@@ -37,6 +38,26 @@ async function claimBoth(ctx: AppContext, account: Account | undefined, name: st
     ctx.counters.hit(`send:shadow:${name}:e`, 3600, now),
   ]);
   return ['destination', 'destination'];
+}
+
+/**
+ * The cool-down after a password reset or change (issue 17 point 2): `open` starts one of
+ * `resetCooldownSeconds` from now; a running one is never shortened nor cleared, and keeps
+ * the reset it started from, so phones bound since then stay without offline limits.
+ */
+export function cooldownAfter(
+  ctx: AppContext,
+  account: { reset_at: number | null; cooldown_until: number | null },
+  open: boolean,
+  nowMs: number,
+): { resetAt: number | null; cooldownUntil: number | null; opened: number } {
+  const running = account.cooldown_until !== null && account.cooldown_until > nowMs && account.reset_at !== null;
+  const until = open ? nowMs + ctx.config.accounts.resetCooldownSeconds * 1000 : null;
+  if (running) {
+    const cooldownUntil = Math.max(account.cooldown_until ?? 0, until ?? 0);
+    return { resetAt: account.reset_at, cooldownUntil, opened: open ? 1 : 0 };
+  }
+  return { resetAt: open ? nowMs : account.reset_at, cooldownUntil: until, opened: open ? 1 : 0 };
 }
 
 export async function requestReset(ctx: AppContext, input: { login: string }, client: ClientInfo): Promise<void> {
@@ -96,7 +117,8 @@ export async function confirmReset(
           .orderBy('created_at', 'desc')
           .orderBy('id', 'desc')
           .executeTakeFirst();
-  const deviceConfirms = device !== null && account !== undefined && device.account_id === account.id && device.status === 'active';
+  // Only the established phone confirms (issue 17): not a pending one, not one bound less than the hold ago.
+  const deviceConfirms = account !== undefined && isEstablishedPhone(ctx, device, account.id);
   const sms: CodeCheck | undefined = reset === undefined ? undefined : await checkCode(ctx, 'reset_sms', reset.id, input.smsCode);
   const mail: CodeCheck | undefined =
     reset === undefined || deviceConfirms ? undefined : await checkCode(ctx, 'reset_email', reset.id, input.emailCode ?? '');
@@ -109,15 +131,16 @@ export async function confirmReset(
   // Only now, with the codes right, may the answer depend on the account's other address.
   passwordOrThrow(ctx, input.newPassword, [account.phone, account.email]);
   const passwordHash = await hashPassword(input.newPassword, scryptParams(ctx), ctx.random);
-  const cooldownUntil = deviceConfirms ? null : nowMs + ctx.config.accounts.resetCooldownSeconds * 1000;
-  const text = MESSAGES.passwordChanged(formatTime(nowMs), cooldownUntil === null ? 0 : Math.round(ctx.config.accounts.resetCooldownSeconds / 3600));
+  const cooldown = cooldownAfter(ctx, account, !deviceConfirms, nowMs);
+  const cooldownUntil = cooldown.cooldownUntil;
+  const text = MESSAGES.passwordChanged(formatTime(nowMs), cooldown.opened > 0 ? Math.round(ctx.config.accounts.resetCooldownSeconds / 3600) : 0);
   const done = await inTransaction(ctx.db, async (trx) => {
     if (!(await consumeCode(trx, sms.codeId, nowMs))) return false;
     if (mail?.result === 'ok' && !(await consumeCode(trx, mail.codeId, nowMs))) return false;
     await trx.updateTable('password_resets').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     await trx
       .updateTable('accounts')
-      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: nowMs, cooldown_until: cooldownUntil })
+      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: cooldown.resetAt, cooldown_until: cooldownUntil })
       .where('id', '=', account.id)
       .execute();
     await endSessions(trx, account.id, 'password_reset', nowMs);

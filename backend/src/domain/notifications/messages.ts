@@ -10,14 +10,27 @@ function minutes(seconds: number): string {
   return `${m} minute${m === 1 ? '' : 's'}`;
 }
 
-export function codeText(code: string, ttlSeconds: number, purpose: 'signup' | 'login' | 'reset'): string {
-  const what = purpose === 'signup' ? 'sign-up' : purpose === 'login' ? 'login' : 'password reset';
-  const warning =
-    purpose === 'login'
-      ? ' Someone entered your password to log in: if it was not you, change your password.'
-      : purpose === 'reset'
-        ? ' A password reset was requested; if it was not you, ignore this message: your password is unchanged.'
-        : '';
+export type CodeTextPurpose = 'signup' | 'login' | 'reset' | 'bind' | 'password';
+
+const CODE_WHAT: Record<CodeTextPurpose, string> = {
+  signup: 'sign-up',
+  login: 'login',
+  reset: 'password reset',
+  bind: 'new phone',
+  password: 'password change',
+};
+
+const CODE_WARNING: Record<CodeTextPurpose, string> = {
+  signup: '',
+  login: ' Someone entered your password to log in: if it was not you, change your password.',
+  reset: ' A password reset was requested; if it was not you, ignore this message: your password is unchanged.',
+  bind: ' Someone logged in with your password and SMS code and wants to add a new phone without your current one. If it was not you, do not use this code: reset your password with both codes.',
+  password: ' Someone logged in with your password and SMS code and wants to change your password. If it was not you, do not use this code: reset your password with both codes.',
+};
+
+export function codeText(code: string, ttlSeconds: number, purpose: CodeTextPurpose): string {
+  const what = CODE_WHAT[purpose];
+  const warning = CODE_WARNING[purpose];
   return `Your Tegata ${what} code is ${code}. It expires in ${minutes(ttlSeconds)}. Never share it.${warning}`;
 }
 
@@ -34,12 +47,18 @@ export const MESSAGES = {
     `A login to your Tegata account with your correct password failed its second step (too many wrong codes). Your password may be known to someone else: change it. ${NOT_YOU}`,
   deviceBound: (name: string, at: string) =>
     `A phone ("${name}") was bound to your Tegata wallet at ${at}. Any phone bound before it can no longer pay. ${NOT_YOU}`,
+  devicePending: (name: string, at: string, until: string) =>
+    `A new phone ("${name}") was added to your Tegata wallet at ${at} with your SMS and e-mail codes. It cannot pay until ${until}; ` +
+    `until then your current phone keeps working, and then it replaces it. ${NOT_YOU}`,
   deviceRevoked: (name: string, at: string) => `The phone "${name}" was removed from your Tegata wallet at ${at}; it can no longer pay.`,
   passwordChanged: (at: string, cooldownHours: number) =>
     `Your Tegata password was reset at ${at} and every session was ended.` +
     (cooldownHours > 0 ? ` For ${cooldownHours} hours a newly bound phone cannot pay offline.` : '') +
     ` ${NOT_YOU}`,
   passwordChangedInSession: (at: string) => `Your Tegata password was changed at ${at} and every session was ended. ${NOT_YOU}`,
+  passwordChangedInSessionWithCooldown: (at: string, cooldownHours: number) =>
+    `Your Tegata password was changed at ${at} with your SMS and e-mail codes, and every session was ended. ` +
+    `For ${cooldownHours} hours a newly bound phone cannot pay offline. ${NOT_YOU}`,
   topup: (amount: number, currency: number) => `Your Tegata wallet was topped up with ${amount} (currency ${currency}) by card.`,
 };
 
