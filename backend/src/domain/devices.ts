@@ -23,6 +23,7 @@ import { signCertificateWith } from '../keys/signWith.js';
 import { testOnlyKeyName } from '../keys/testOnlyKeys.js';
 import { nowSeconds } from '../runtime/clock.js';
 import { uuidv7 } from '../runtime/ids.js';
+import { isSafeName } from './notifications/messages.js';
 import type { ClientInfo } from './accounts/throttle.js';
 import type { Tx } from './ledger.js';
 
@@ -34,6 +35,18 @@ export interface IssuedCertificate {
   notAfter: number;
   perPaymentLimit: number;
   cumulativeLimit: number;
+}
+
+/**
+ * A phone's name goes into the notices of its binding and removal: no control or bidi
+ * formatting characters (issue 9 §4), refused with a stable code.
+ */
+export function refuseUnsafeName(name: string): void {
+  if (!isSafeName(name)) {
+    throw ProblemError.of(400, 'unsafe_name', 'The name contains control or bidirectional formatting characters', {
+      detail: 'names appear in the notices sent to the customer: use plain text without control characters, U+200E/U+200F, U+202A–U+202E or U+2066–U+2069',
+    });
+  }
 }
 
 export function refuseUnacceptableKey(ctx: AppContext, publicKey: string): Uint8Array {
@@ -78,6 +91,7 @@ export interface BindRequest {
  * the one before did, and a phone that lost the race never received a certificate.
  */
 export async function bindDevice(ctx: AppContext, request: BindRequest): Promise<BoundDevice> {
+  refuseUnsafeName(request.name);
   refuseUnacceptableKey(ctx, request.publicKey);
   const mode = request.mode ?? { kind: 'active' };
   const deviceId = toHex(ctx.random.bytes(8));

@@ -54,6 +54,7 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
         'bad_proof',
         'public_key_in_use',
         'bind_needs_phone_or_email',
+        'unsafe_name',
         'phone_too_new_to_confirm',
         'device_pending',
         'session_already_bound',

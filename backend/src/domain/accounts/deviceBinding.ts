@@ -20,7 +20,7 @@ import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/database.js';
 import type { Device, Session } from '../../db/schema.js';
 import { ProblemError } from '../../http/problemError.js';
-import { bindDevice, markDeviceRevoked, promoteDuePhones, refuseUnacceptableKey, type BoundDevice } from '../devices.js';
+import { bindDevice, markDeviceRevoked, promoteDuePhones, refuseUnacceptableKey, refuseUnsafeName, type BoundDevice } from '../devices.js';
 import type { Tx } from '../ledger.js';
 import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
 import { enqueueMessage } from '../notifications/outbox.js';
@@ -138,6 +138,7 @@ export async function bindDeviceWithSession(
   signer: Device | null = null,
 ): Promise<BoundDevice> {
   const nowMs = ctx.clock.nowMs();
+  refuseUnsafeName(input.name);
   if (session.second_factor !== 'sms' || nowMs - session.verified_at > ctx.config.accounts.bindWithinSeconds * 1000) {
     throw ProblemError.of(403, 'sms_verification_required', 'Binding a phone needs a login verified by SMS in the last 10 minutes', {
       detail: 'log in again with the SMS code, then bind',

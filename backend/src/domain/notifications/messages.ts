@@ -5,6 +5,24 @@
  */
 const NOT_YOU = 'If this was not you, reset your password and remove the phone in the Tegata app, or call support.';
 
+/**
+ * Control characters (C0, DEL, C1) and the bidirectional formatting characters (embeddings
+ * and overrides U+202A–U+202E, isolates U+2066–U+2069, marks U+200E/U+200F/U+061C): a name
+ * holding one can hide or reorder the words of a notice around it (issue 9 §4).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+/** True when `name` may appear in a notice. */
+export function isSafeName(name: string): boolean {
+  return !UNSAFE_IN_NAMES.test(name);
+}
+
+/** A name inside a notice: always quoted, inner quotes and backslashes escaped, so it reads as data. */
+export function quoteName(name: string): string {
+  return JSON.stringify(name);
+}
+
 function minutes(seconds: number): string {
   const m = Math.max(1, Math.round(seconds / 60));
   return `${m} minute${m === 1 ? '' : 's'}`;
@@ -46,11 +64,11 @@ export const MESSAGES = {
   secondFactorFailed: () =>
     `A login to your Tegata account with your correct password failed its second step (too many wrong codes). Your password may be known to someone else: change it. ${NOT_YOU}`,
   deviceBound: (name: string, at: string) =>
-    `A phone ("${name}") was bound to your Tegata wallet at ${at}. Any phone bound before it can no longer pay. ${NOT_YOU}`,
+    `A phone (${quoteName(name)}) was bound to your Tegata wallet at ${at}. Any phone bound before it can no longer pay. ${NOT_YOU}`,
   devicePending: (name: string, at: string, until: string) =>
-    `A new phone ("${name}") was added to your Tegata wallet at ${at} with your SMS and e-mail codes. It cannot pay until ${until}; ` +
+    `A new phone (${quoteName(name)}) was added to your Tegata wallet at ${at} with your SMS and e-mail codes. It cannot pay until ${until}; ` +
     `until then your current phone keeps working, and then it replaces it. ${NOT_YOU}`,
-  deviceRevoked: (name: string, at: string) => `The phone "${name}" was removed from your Tegata wallet at ${at}; it can no longer pay.`,
+  deviceRevoked: (name: string, at: string) => `The phone ${quoteName(name)} was removed from your Tegata wallet at ${at}; it can no longer pay.`,
   passwordChanged: (at: string, cooldownHours: number) =>
     `Your Tegata password was reset at ${at} and every session was ended.` +
     (cooldownHours > 0 ? ` For ${cooldownHours} hours a newly bound phone cannot pay offline.` : '') +
