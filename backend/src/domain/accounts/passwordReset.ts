@@ -14,7 +14,7 @@ import { newId } from '../../runtime/ids.js';
 import { enqueueMessage } from '../notifications/outbox.js';
 import { claimSend, sendLimited, type SendLimit } from '../notifications/sendLimits.js';
 import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
-import { checkCode, consumeCode, insertCode, type CodeCheck } from './codes.js';
+import { checkCode, consumeCode, insertCode, peekCode, type CodeCheck } from './codes.js';
 import { isEstablishedPhone } from './deviceBinding.js';
 import { loginKey, normaliseIp, parseLogin } from './contacts.js';
 import { hashPassword } from './passwords.js';
@@ -91,6 +91,28 @@ export async function requestReset(ctx: AppContext, input: { login: string }, cl
   ctx.notificationsQueued();
 }
 
+/**
+ * The codes of a reset confirmation (issue 9 §3). A try is spent on a code only when the
+ * request proves the other factor — the other code right, or the established phone's
+ * signature — so someone who knows just a login cannot burn a customer's live pair with wrong
+ * guesses (a wrong pair is one chance in 10^12, and the throttle still counts it), while a
+ * SIM swapper who holds the SMS code still gets at most `codeMaxAttempts` guesses at the
+ * e-mail code, counted before the comparison so concurrent guesses cannot exceed it.
+ */
+async function checkResetCodes(
+  ctx: AppContext,
+  resetId: string,
+  input: { smsCode: string; emailCode?: string | undefined },
+  deviceConfirms: boolean,
+): Promise<{ sms: CodeCheck; mail: CodeCheck | undefined }> {
+  if (deviceConfirms) return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode), mail: undefined };
+  const emailCode = input.emailCode ?? '';
+  const [smsPeek, mailPeek] = await Promise.all([peekCode(ctx, 'reset_sms', resetId, input.smsCode), peekCode(ctx, 'reset_email', resetId, emailCode)]);
+  if (smsPeek.result === 'ok') return { sms: smsPeek, mail: await checkCode(ctx, 'reset_email', resetId, emailCode) };
+  if (mailPeek.result === 'ok') return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode), mail: mailPeek };
+  return { sms: smsPeek, mail: mailPeek };
+}
+
 export async function confirmReset(
   ctx: AppContext,
   input: { login: string; smsCode: string; emailCode?: string | undefined; newPassword: string },
@@ -119,9 +141,7 @@ export async function confirmReset(
           .executeTakeFirst();
   // Only the established phone confirms (issue 17): not a pending one, not one bound less than the hold ago.
   const deviceConfirms = account !== undefined && isEstablishedPhone(ctx, device, account.id);
-  const sms: CodeCheck | undefined = reset === undefined ? undefined : await checkCode(ctx, 'reset_sms', reset.id, input.smsCode);
-  const mail: CodeCheck | undefined =
-    reset === undefined || deviceConfirms ? undefined : await checkCode(ctx, 'reset_email', reset.id, input.emailCode ?? '');
+  const { sms, mail } = reset === undefined ? { sms: undefined, mail: undefined } : await checkResetCodes(ctx, reset.id, input, deviceConfirms);
   const mailOk = deviceConfirms || mail?.result === 'ok';
   if (account === undefined || reset === undefined || sms?.result !== 'ok' || !mailOk) {
     await recordFailure(ctx, keys, { client });
