@@ -26,6 +26,7 @@ import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messa
 import { enqueueMessage } from '../notifications/outbox.js';
 import { claimSend, sendLimited } from '../notifications/sendLimits.js';
 import { checkCode, consumeCode, insertCode } from './codes.js';
+import { requireTrustworthySms } from './simSwap.js';
 import { invalidCode } from './signup.js';
 import { codeThrottleKeys, enforceThrottle, recordFailure, type ClientInfo } from './throttle.js';
 
@@ -153,6 +154,8 @@ export async function bindDeviceWithSession(
     });
   }
   const accountId = session.account_id;
+  const account = await ctx.db.kysely.selectFrom('accounts').select(['id', 'phone']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  await requireTrustworthySms(ctx, account, 'bind');
   await promoteDuePhones(ctx, accountId);
   if (signer !== null && !isEstablishedPhone(ctx, signer, accountId)) {
     if (signer.account_id !== accountId) throw ProblemError.of(403, 'wrong_device', 'The signing phone is not bound to this account');

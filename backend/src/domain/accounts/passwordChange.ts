@@ -19,6 +19,7 @@ import { checkStepUpCode, isEstablishedPhone } from './deviceBinding.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { cooldownAfter } from './passwordReset.js';
 import { endSessions } from './sessions.js';
+import { requireTrustworthySms } from './simSwap.js';
 import { invalidCode, passwordOrThrow, scryptParams } from './signup.js';
 import { enforceThrottle, loginThrottleKeys, recordFailure, type ClientInfo } from './throttle.js';
 
@@ -39,6 +40,8 @@ export async function changePassword(
     await recordFailure(ctx, keys, { client, loginKey: name, password: true, snapshot });
     throw ProblemError.of(401, 'invalid_credentials', 'The current password is not right');
   }
+  // A session opened with an SMS code is worth nothing once the SIM changed (issue 17).
+  if (session.second_factor === 'sms') await requireTrustworthySms(ctx, account, 'password');
   const byPhone = isEstablishedPhone(ctx, signer, accountId);
   if (!byPhone && input.emailCode === undefined) {
     throw ProblemError.of(403, 'password_change_needs_phone_or_email', 'Changing the password needs the bound phone or an e-mail code', {

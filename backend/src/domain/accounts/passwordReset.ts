@@ -19,6 +19,7 @@ import { isEstablishedPhone } from './deviceBinding.js';
 import { loginKey, normaliseIp, parseLogin } from './contacts.js';
 import { hashPassword } from './passwords.js';
 import { endSessions, findAccountByLogin } from './sessions.js';
+import { requireTrustworthySms } from './simSwap.js';
 import { invalidCode, invalidRequest, passwordOrThrow, scryptParams } from './signup.js';
 import { clearFailures, codeThrottleKeys, enforceThrottle, loginThrottleKeys, recordFailure, tooManyAttempts, type ClientInfo } from './throttle.js';
 
@@ -148,7 +149,9 @@ export async function confirmReset(
     ctx.metrics.accountEvents.inc({ event: 'reset_failed' });
     throw invalidCode();
   }
-  // Only now, with the codes right, may the answer depend on the account's other address.
+  // Only now, with the codes right, may the answer depend on the account's other address —
+  // or on the SIM-swap check (issue 17: a fresh SIM's SMS code is no factor).
+  await requireTrustworthySms(ctx, account, 'reset');
   passwordOrThrow(ctx, input.newPassword, [account.phone, account.email]);
   const passwordHash = await hashPassword(input.newPassword, scryptParams(ctx), ctx.random);
   const cooldown = cooldownAfter(ctx, account, !deviceConfirms, nowMs);
