@@ -107,7 +107,7 @@ export interface SignupsTable {
 }
 
 /** `bind_email`, `password_email`: the e-mail code a full session asks for to bind a phone without the old one, or to change the password. */
-export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email' | 'bind_email' | 'password_email';
+export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email' | 'bind_email' | 'password_email' | 'undo';
 export type Channel = 'sms' | 'email';
 
 /** One-time codes: only a keyed hash is stored; bound to the request (`subject_id`) that asked. */

@@ -101,8 +101,15 @@ export async function authorizePayment(ctx: AppContext, terminal: Terminal, requ
     if (!verified.ok) return decline(verified.reason);
     const { deviceId, counter } = verified.fields;
 
-    const device = await trx.selectFrom('devices').select(['wallet_id', 'status', 'account_id']).where('id', '=', deviceId).executeTakeFirst();
+    const device = await trx
+      .selectFrom('devices')
+      .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+      .select(['devices.wallet_id', 'devices.status', 'accounts.frozen_at'])
+      .where('devices.id', '=', deviceId)
+      .executeTakeFirst();
     if (device === undefined) return decline('unknown_device');
+    // "This wasn't me" froze the account's online payments until a two-code reset.
+    if (device.frozen_at !== null) return decline('account_frozen');
     // A phone bound without the established one waits for its hold (issue 17).
     if (device.status === 'pending') return decline('device_pending');
     if (device.status !== 'active') return decline('device_revoked'); // newer than any bundle

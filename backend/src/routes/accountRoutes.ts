@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { sendStepUpCode } from '../domain/accounts/deviceBinding.js';
+import { thisWasntMe } from '../domain/accounts/notMe.js';
 import { changePassword } from '../domain/accounts/passwordChange.js';
 import { endSession, startLogin, verifyLogin } from '../domain/accounts/sessions.js';
 import { startSignup, verifySignup } from '../domain/accounts/signup.js';
@@ -87,7 +88,18 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       auth: 'session_full',
       body: z.object({ currentPassword: password, newPassword: password, emailCode: code.optional() }),
       responses: { 204: { description: 'Changed' } },
-      problems: ['invalid_credentials', 'weak_password', 'too_many_attempts', 'restricted_session', 'password_change_needs_phone_or_email', 'invalid_code', 'device_pending'],
+      problems: [
+        'invalid_credentials',
+        'weak_password',
+        'too_many_attempts',
+        'restricted_session',
+        'password_change_needs_phone_or_email',
+        'invalid_code',
+        'device_pending',
+        'account_frozen',
+        'sim_swapped',
+        'sim_check_unavailable',
+      ],
       handler: async ({ body, customer, request }) => {
         if (customer?.session === null || customer?.session === undefined) throw new Error('session route without a session');
         const signer = isDeviceSigned(request) ? await authenticateDevice(ctx, request) : null;
@@ -111,6 +123,25 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
         if (session === null || session === undefined) throw new Error('session route without a session');
         await sendStepUpCode(ctx, session, body.action);
         return json(202, { status: 'code_sent' });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/account/not-me',
+      operationId: 'thisWasntMe',
+      summary:
+        '"This wasn\'t me", from a session opened with the e-mail code: the undo code of a binding, password or reset notice cancels any pending phone, ' +
+        'ends every session and freezes binding, password change and online payments until a password reset with both codes',
+      tags,
+      auth: 'session',
+      body: z.object({ code: z.string().max(16) }),
+      responses: { 204: { description: 'Frozen' } },
+      problems: ['email_session_required', 'invalid_code', 'too_many_attempts'],
+      handler: async ({ body, customer, request }) => {
+        const session = customer?.session;
+        if (session === null || session === undefined) throw new Error('session route without a session');
+        await thisWasntMe(ctx, session, body.code, clientOf(request));
+        return noContent();
       },
     }),
     defineRoute({

@@ -107,6 +107,10 @@ export const ONLINE_REASON_TEXT: Readonly<Record<Exclude<OnlineReason, DeclineRe
     title: 'This phone was added to the wallet recently and cannot pay yet',
     action: 'Ask the customer to pay with their previous phone or another payment method; the new phone can pay when its waiting time ends.',
   },
+  account_frozen: {
+    title: 'This wallet is frozen for the customer’s protection',
+    action: 'Ask for another payment method; the customer can unfreeze it by resetting the password in the app.',
+  },
 };
 
 /** The text of any decline a register can receive, offline or online; undefined for a code it does not know. */

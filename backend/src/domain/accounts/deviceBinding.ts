@@ -26,6 +26,7 @@ import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messa
 import { enqueueMessage } from '../notifications/outbox.js';
 import { claimSend, sendLimited } from '../notifications/sendLimits.js';
 import { checkCode, consumeCode, insertCode } from './codes.js';
+import { accountFrozen, enqueueNoticeWithUndo } from './notMe.js';
 import { requireTrustworthySms } from './simSwap.js';
 import { invalidCode } from './signup.js';
 import { codeThrottleKeys, enforceThrottle, recordFailure, type ClientInfo } from './throttle.js';
@@ -154,7 +155,8 @@ export async function bindDeviceWithSession(
     });
   }
   const accountId = session.account_id;
-  const account = await ctx.db.kysely.selectFrom('accounts').select(['id', 'phone']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  const account = await ctx.db.kysely.selectFrom('accounts').select(['id', 'phone', 'email', 'frozen_at']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  if (account.frozen_at !== null) throw accountFrozen();
   await requireTrustworthySms(ctx, account, 'bind');
   await promoteDuePhones(ctx, accountId);
   if (signer !== null && !isEstablishedPhone(ctx, signer, accountId)) {
@@ -173,7 +175,6 @@ export async function bindDeviceWithSession(
   const pendingUntil = way === 'email' && hold > 0 ? nowMs + hold : null;
 
   // Security notices are not subject to send limits: they are few, and they are what matters.
-  const targets = await contactsOf(ctx, accountId);
   const text =
     pendingUntil === null ? MESSAGES.deviceBound(input.name, formatTime(nowMs)) : MESSAGES.devicePending(input.name, formatTime(nowMs), formatTime(pendingUntil));
   const bound = await bindDevice(ctx, {
@@ -183,6 +184,8 @@ export async function bindDeviceWithSession(
     client,
     mode: pendingUntil === null ? { kind: 'active' } : { kind: 'pending', pendingUntil },
     check: async (trx) => {
+      const state = await trx.selectFrom('accounts').select('frozen_at').where('id', '=', accountId).executeTakeFirstOrThrow();
+      if (state.frozen_at !== null) throw accountFrozen();
       const used = await trx.updateTable('sessions').set({ bind_used_at: nowMs }).where('id', '=', session.id).where('bind_used_at', 'is', null).executeTakeFirst();
       if (used.numUpdatedRows !== 1n) {
         throw ProblemError.of(409, 'session_already_bound', 'This session has already bound a phone', { detail: 'log in again to bind another' });
@@ -199,9 +202,7 @@ export async function bindDeviceWithSession(
       await refuseBeyondBindLimit(ctx, trx, accountId, nowMs);
       if (emailCodeId !== null && !(await consumeCode(trx, emailCodeId, nowMs))) throw invalidCode();
     },
-    onBound: async (trx) => {
-      for (const target of targets) await enqueueMessage(ctx, trx, { ...target, kind: 'device_bound', text, accountId });
-    },
+    onBound: (trx) => enqueueNoticeWithUndo(ctx, trx, account, 'device_bound', text),
   });
   ctx.notificationsQueued();
   ctx.metrics.accountEvents.inc({ event: 'device_bound' });

@@ -12,10 +12,10 @@ import { inTransaction } from '../../db/database.js';
 import type { Device, Session } from '../../db/schema.js';
 import { ProblemError } from '../../http/problemError.js';
 import { formatTime, MESSAGES } from '../notifications/messages.js';
-import { enqueueMessage } from '../notifications/outbox.js';
 import { consumeCode } from './codes.js';
 import { loginKey, parseLogin } from './contacts.js';
 import { checkStepUpCode, isEstablishedPhone } from './deviceBinding.js';
+import { accountFrozen, enqueueNoticeWithUndo } from './notMe.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { cooldownAfter } from './passwordReset.js';
 import { endSessions } from './sessions.js';
@@ -40,6 +40,7 @@ export async function changePassword(
     await recordFailure(ctx, keys, { client, loginKey: name, password: true, snapshot });
     throw ProblemError.of(401, 'invalid_credentials', 'The current password is not right');
   }
+  if (account.frozen_at !== null) throw accountFrozen();
   // A session opened with an SMS code is worth nothing once the SIM changed (issue 17).
   if (session.second_factor === 'sms') await requireTrustworthySms(ctx, account, 'password');
   const byPhone = isEstablishedPhone(ctx, signer, accountId);
@@ -68,8 +69,7 @@ export async function changePassword(
       .execute();
     await endSessions(trx, accountId, 'password_changed', nowMs);
     await trx.updateTable('login_challenges').set({ completed_at: nowMs }).where('account_id', '=', accountId).where('completed_at', 'is', null).execute();
-    if (account.phone !== null) await enqueueMessage(ctx, trx, { channel: 'sms', to: account.phone, kind: 'password_changed', text, accountId });
-    if (account.email !== null) await enqueueMessage(ctx, trx, { channel: 'email', to: account.email, kind: 'password_changed', text, accountId });
+    await enqueueNoticeWithUndo(ctx, trx, account, 'password_changed', text);
     return true;
   });
   if (!done) throw invalidCode();

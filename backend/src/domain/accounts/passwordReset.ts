@@ -11,12 +11,12 @@ import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/database.js';
 import type { Account, Device } from '../../db/schema.js';
 import { newId } from '../../runtime/ids.js';
-import { enqueueMessage } from '../notifications/outbox.js';
 import { claimSend, sendLimited, type SendLimit } from '../notifications/sendLimits.js';
 import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
 import { checkCode, consumeCode, insertCode, peekCode, type CodeCheck } from './codes.js';
 import { isEstablishedPhone } from './deviceBinding.js';
 import { loginKey, normaliseIp, parseLogin } from './contacts.js';
+import { enqueueNoticeWithUndo } from './notMe.js';
 import { hashPassword } from './passwords.js';
 import { endSessions, findAccountByLogin } from './sessions.js';
 import { requireTrustworthySms } from './simSwap.js';
@@ -141,7 +141,8 @@ export async function confirmReset(
           .orderBy('id', 'desc')
           .executeTakeFirst();
   // Only the established phone confirms (issue 17): not a pending one, not one bound less than the hold ago.
-  const deviceConfirms = account !== undefined && isEstablishedPhone(ctx, device, account.id);
+  // A frozen account ("This wasn't me") thaws only with both codes.
+  const deviceConfirms = account !== undefined && account.frozen_at === null && isEstablishedPhone(ctx, device, account.id);
   const { sms, mail } = reset === undefined ? { sms: undefined, mail: undefined } : await checkResetCodes(ctx, reset.id, input, deviceConfirms);
   const mailOk = deviceConfirms || mail?.result === 'ok';
   if (account === undefined || reset === undefined || sms?.result !== 'ok' || !mailOk) {
@@ -163,15 +164,14 @@ export async function confirmReset(
     await trx.updateTable('password_resets').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     await trx
       .updateTable('accounts')
-      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: cooldown.resetAt, cooldown_until: cooldownUntil })
+      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: cooldown.resetAt, cooldown_until: cooldownUntil, frozen_at: null })
       .where('id', '=', account.id)
       .execute();
     await endSessions(trx, account.id, 'password_reset', nowMs);
     // A login started with the old password must not finish either.
     await trx.updateTable('login_challenges').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     // Every channel hears of it, whatever the send limits: this is the message that matters.
-    if (account.phone !== null) await enqueueMessage(ctx, trx, { channel: 'sms', to: account.phone, kind: 'password_changed', text, accountId: account.id });
-    if (account.email !== null) await enqueueMessage(ctx, trx, { channel: 'email', to: account.email, kind: 'password_changed', text, accountId: account.id });
+    await enqueueNoticeWithUndo(ctx, trx, account, 'password_changed', text);
     return true;
   });
   if (!done) throw invalidCode();

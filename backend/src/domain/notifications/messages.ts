@@ -77,6 +77,11 @@ export const MESSAGES = {
   passwordChangedInSessionWithCooldown: (at: string, cooldownHours: number) =>
     `Your Tegata password was changed at ${at} with your SMS and e-mail codes, and every session was ended. ` +
     `For ${cooldownHours} hours a newly bound phone cannot pay offline. ${NOT_YOU}`,
+  undoSentence: (code: string) =>
+    `Not you? Log in with your e-mail code and enter ${code} under "This wasn't me": it cancels a new phone, ends every session and freezes the account until a reset with both codes.`,
+  frozen: (at: string) =>
+    `Your Tegata account was frozen at ${at} ("This wasn't me"): any new phone was cancelled and every session ended. ` +
+    'Binding a phone, changing the password and online payments resume after a password reset with both codes (SMS and e-mail).',
   topup: (amount: number, currency: number) => `Your Tegata wallet was topped up with ${amount} (currency ${currency}) by card.`,
 };
 
