@@ -83,6 +83,18 @@ describe.each(TEST_DIALECTS)('"This wasn\'t me" on %s', (dialect) => {
     const change = await call(t, 'POST', '/v1/account/password', { token: again.sessionToken, body: { currentPassword: victim.password, newPassword: 'attacker password 1', emailCode: '000000' } });
     expect(change).toMatchObject({ status: 403, body: { code: 'account_frozen' } });
     expect(await pay(own.key, own.bound, 1000)).toMatchObject({ decision: 'declined', reason: 'account_frozen' });
+    // The freeze is stored: another instance on the same database (or a restart) holds it too.
+    const other = await startTestBackend(dialect, {
+      database: t.database,
+      clock: t.clock,
+      config: { trustProxy: true, messaging: { smsPerDestinationPerHour: 50, smsPerDestinationPerDay: 100, emailPerDestinationPerHour: 50 } },
+    });
+    try {
+      const grant = await logIn(other, victim);
+      expect((await tryBind(other, victim, { grant })).reply.body).toMatchObject({ code: 'account_frozen' });
+    } finally {
+      await other.close();
+    }
     // The hold ending changes nothing while frozen; a reset by SMS and the phone is not enough.
     await call(t, 'POST', '/v1/password-resets', { body: { login: victim.phone } });
     const smsCode = await latestCode(t, victim.phone);
