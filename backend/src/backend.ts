@@ -23,6 +23,7 @@ import { startMaintenance } from './maintenance.js';
 import type { AppContext } from './context.js';
 import { databaseCounters, type CounterStore } from './domain/counters.js';
 import { openRedisCounters } from './domain/redisCounters.js';
+import { FakeSimSwapProvider, httpSimSwapProvider, type SimSwapProvider } from './domain/accounts/simSwap.js';
 import { NotificationDispatcher, transportFor } from './domain/notifications/dispatcher.js';
 import type { NotificationTransport } from './domain/notifications/transports.js';
 import type { CardGateway } from './domain/wallet/cardGateway.js';
@@ -53,6 +54,8 @@ export interface BackendOptions {
   notificationTransport?: NotificationTransport;
   /** The card gateway for top-ups; dev mode defaults to the test gateway, production has none unless given. */
   cardGateway?: CardGateway;
+  /** Replaces the configured SIM-swap provider. */
+  simSwapProvider?: SimSwapProvider;
 }
 
 export interface Backend {
@@ -68,6 +71,14 @@ export interface Backend {
   /** Listens on config.host:config.port (0: any free port); resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** The configured SIM-swap provider; dev mode uses the fake when none is configured. */
+function simSwapProviderFor(config: Config, clock: Clock): SimSwapProvider | undefined {
+  const { provider, url, token } = config.simSwap;
+  if (provider === 'http' && url !== undefined && token !== undefined) return httpSimSwapProvider({ url, token });
+  if (provider === 'fake' || (provider === 'none' && config.dev)) return new FakeSimSwapProvider(() => clock.nowMs());
+  return undefined;
 }
 
 /** The backend cannot start; the message says what to do. */
@@ -136,6 +147,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       maxAttempts: config.notifications.maxAttempts,
     });
     const cardGateway = options.cardGateway ?? (config.dev ? testCardGateway(random) : undefined);
+    const simSwap = options.simSwapProvider ?? simSwapProviderFor(config, clock);
+    if (simSwap === undefined && !config.dev) logger.warn('simSwap.provider is "none": SMS codes count without a SIM-swap check; configure the http provider');
     const ctx: AppContext = {
       db,
       clock,
@@ -148,6 +161,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       verifier,
       counters,
       cardGateway,
+      simSwap,
       notificationsQueued: () => notifications.wake(),
     };
     const routes: AnyRoute[] = [];

@@ -2,6 +2,7 @@ import type { Ed25519, TokenVerifier } from '@tegata/protocol';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { Db } from './db/database.js';
+import type { SimSwapProvider } from './domain/accounts/simSwap.js';
 import type { CardGateway } from './domain/wallet/cardGateway.js';
 import type { CounterStore } from './domain/counters.js';
 import type { Metrics } from './http/metrics.js';
@@ -25,6 +26,8 @@ export interface AppContext {
   readonly counters: CounterStore;
   /** Card payments for top-ups; undefined: top-ups are refused (no gateway configured). */
   readonly cardGateway: CardGateway | undefined;
+  /** The SIM-swap check (issue 17); undefined: none configured, every SMS code counts. */
+  readonly simSwap: SimSwapProvider | undefined;
   /** Wakes the notification dispatcher after a commit that queued messages. */
   notificationsQueued(): void;
 }

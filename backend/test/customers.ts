@@ -150,3 +150,62 @@ export async function bindPhone(t: TestBackend, who: SignedUp, key = new PhoneKe
   key.deviceId = reply.body.deviceId;
   return { key, bound: reply.body, grant };
 }
+
+/** A request with both a session bearer token and `signer`'s device signature (PROTOCOL.md §6). */
+export async function callSignedWithSession<T = Record<string, unknown>>(
+  t: TestBackend,
+  signer: PhoneKey,
+  method: string,
+  target: string,
+  token: string,
+  body: unknown,
+): Promise<JsonResponse<T>> {
+  const text = JSON.stringify(body);
+  const headers = {
+    ...signer.sign(t, method, target, text),
+    'content-type': 'application/json',
+    authorization: `Bearer ${token}`,
+    ...(clientIp === undefined ? {} : { 'x-forwarded-for': clientIp }),
+  };
+  const response = await fetch(`${t.url}${target}`, { method, headers, body: text });
+  const raw = await response.text();
+  return { status: response.status, body: (raw === '' ? {} : JSON.parse(raw)) as T, headers: response.headers };
+}
+
+export interface BindReply extends Bound {
+  status: 'active' | 'pending';
+  pendingUntil: number | null;
+  code?: string;
+}
+
+/**
+ * One bind attempt from a fresh SMS login, the ways issue 17 allows: `signer` (the bound phone
+ * signs the request), `email` (an e-mail code the session asked for), or neither (SMS alone).
+ */
+export async function tryBind(
+  t: TestBackend,
+  who: { phone: string; email: string; password: string },
+  options: { key?: PhoneKey; name?: string; signer?: PhoneKey; email?: boolean; grant?: Grant } = {},
+): Promise<{ key: PhoneKey; reply: JsonResponse<BindReply>; grant: Grant }> {
+  const key = options.key ?? new PhoneKey();
+  const grant = options.grant ?? (await logIn(t, who));
+  let emailCode: string | undefined;
+  if (options.email === true) {
+    const asked = await call(t, 'POST', '/v1/account/email-code', { token: grant.sessionToken, body: { action: 'bind' } });
+    if (asked.status !== 202) throw new Error(`email code: ${asked.status} ${JSON.stringify(asked.body)}`);
+    emailCode = await latestCode(t, who.email);
+  }
+  const body = { publicKey: toBase64url(key.publicKey), name: options.name ?? 'my phone', proof: key.proof(grant.sessionToken), ...(emailCode === undefined ? {} : { emailCode }) };
+  const reply =
+    options.signer === undefined
+      ? await call<BindReply>(t, 'POST', '/v1/devices', { token: grant.sessionToken, body })
+      : await callSignedWithSession<BindReply>(t, options.signer, 'POST', '/v1/devices', grant.sessionToken, body);
+  if (reply.status === 201) key.deviceId = reply.body.deviceId;
+  return { key, reply, grant };
+}
+
+/** Moves a phone's binding back in time (rather than the clock, which would outlive the keys). */
+export async function ageDevice(t: TestBackend, deviceId: string, ms: number): Promise<void> {
+  const row = await t.backend.db.kysely.selectFrom('devices').select('bound_at').where('id', '=', deviceId).executeTakeFirstOrThrow();
+  await t.backend.db.kysely.updateTable('devices').set({ bound_at: row.bound_at - ms }).where('id', '=', deviceId).execute();
+}

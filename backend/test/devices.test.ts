@@ -7,7 +7,7 @@ import { nodeEd25519 } from '@tegata/protocol/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCertificate } from '../src/domain/devices.js';
 import { TEST_DIALECTS } from './databases.js';
-import { bindPhone, call, logIn, outbox, PhoneKey, signUp, type Bound } from './customers.js';
+import { ageDevice, bindPhone, call, logIn, outbox, PhoneKey, signUp, tryBind, type Bound } from './customers.js';
 import { startTestBackend, type TestBackend } from './harness.js';
 
 const DAY = 86_400_000;
@@ -51,11 +51,14 @@ describe.each(TEST_DIALECTS)('devices and certificates on %s', (dialect) => {
   it('never sets limits above the balance, and gives older accounts the standard limits', async () => {
     const who = await signUp(t);
     await credit(who.accountId, 3000);
-    expect((await bindPhone(t, who)).bound).toMatchObject({ perPaymentLimit: 3000, cumulativeLimit: 3000 });
+    const first = await bindPhone(t, who);
+    expect(first.bound).toMatchObject({ perPaymentLimit: 3000, cumulativeLimit: 3000 });
     await credit(who.accountId, 100_000);
     // 31 days later (moving the account back rather than the clock, which would outlive the keys).
     await t.backend.db.kysely.updateTable('accounts').set({ created_at: t.clock.nowMs() - 31 * DAY }).where('id', '=', who.accountId).execute();
-    expect((await bindPhone(t, who)).bound).toMatchObject({ perPaymentLimit: 30_000, cumulativeLimit: 50_000 });
+    // Issue 17: a replacement is signed by the established phone (bound at least the hold ago).
+    await ageDevice(t, first.bound.deviceId, 2 * DAY);
+    expect((await tryBind(t, who, { signer: first.key })).reply.body).toMatchObject({ perPaymentLimit: 30_000, cumulativeLimit: 50_000 });
   });
 
   it('refuses without a recent SMS login, with a bad proof, or with an unacceptable key', async () => {
@@ -89,10 +92,13 @@ describe.each(TEST_DIALECTS)('devices and certificates on %s', (dialect) => {
   it('keeps one payment device: binding another revokes the first, listed in the next bundle', async () => {
     const who = await signUp(t);
     const first = await bindPhone(t, who);
-    const second = await bindPhone(t, who);
+    // Issue 17: the replacement is signed by the established first phone.
+    await ageDevice(t, first.bound.deviceId, 2 * DAY);
+    const second = await tryBind(t, who, { signer: first.key });
+    expect(second.reply.status).toBe(201);
     const devices = await call<{ devices: { deviceId: string; status: string }[] }>(t, 'GET', '/v1/devices', { token: second.grant.sessionToken });
     expect(devices.body.devices.map((d) => [d.deviceId, d.status])).toEqual([
-      [second.bound.deviceId, 'active'],
+      [second.key.deviceId, 'active'],
       [first.bound.deviceId, 'revoked'],
     ]);
     expect(await revokedInBundle()).toContain(first.bound.deviceId);
@@ -109,6 +115,9 @@ describe.each(TEST_DIALECTS)('devices and certificates on %s', (dialect) => {
     expect(early.status).toBe(409);
     expect(early.body).toMatchObject({ code: 'renewal_too_early', renewableAt: bound.notBefore + 54 * 3600 });
     t.clock.set((bound.notBefore + 54 * 3600) * 1000);
+    // Issue 17 point 6: the first certificate's ¥5,000 still counts until it expires, so the
+    // renewal gets only what the wallet holds beyond it.
+    await credit(who.accountId, 5000);
     const renewed = await renew();
     expect(renewed.status).toBe(200);
     expect(renewed.body.notBefore).toBe(bound.notBefore + 54 * 3600);

@@ -59,7 +59,8 @@ type Groups =
   | 'throttle'
   | 'messaging'
   | 'notifications'
-  | 'topups';
+  | 'topups'
+  | 'simSwap';
 
 export type ConfigOverrides = Partial<Omit<Config, Groups>> & {
   certificates?: Partial<Config['certificates']>;
@@ -74,6 +75,7 @@ export type ConfigOverrides = Partial<Omit<Config, Groups>> & {
   messaging?: Partial<Config['messaging']>;
   notifications?: Partial<Config['notifications']>;
   topups?: Partial<Config['topups']>;
+  simSwap?: Partial<Config['simSwap']>;
 };
 
 /** Cheap scrypt so suites that log in thousands of times stay fast; the parameters are stored with each hash. */
@@ -100,6 +102,7 @@ export function testConfig(database: TestDatabase, overrides: ConfigOverrides = 
     messaging: { ...DEFAULT_CONFIG.messaging, ...overrides.messaging },
     notifications: { ...DEFAULT_CONFIG.notifications, ...overrides.notifications },
     topups: { ...DEFAULT_CONFIG.topups, ...overrides.topups },
+    simSwap: { ...DEFAULT_CONFIG.simSwap, ...overrides.simSwap },
   };
 }
 

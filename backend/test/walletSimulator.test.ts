@@ -123,6 +123,20 @@ describe.each(TEST_DIALECTS)('tegata-wallet against a backend on %s', (dialect) 
     expect(state.nextCounter).toBe(second.counter + 1);
   });
 
+  it('replaces the phone the ways issue 17 allows: signed by the established phone, or with an e-mail code (pending)', async () => {
+    const contacts = freshContacts('simr');
+    const run = (argv: string[]) => wallet(['--state', 'replace.json', ...argv]);
+    expect((await run(['signup', '--phone', contacts.phone, '--email', contacts.email, '--password', 'simulated customer pass'])).code).toBe(0);
+    const first = json(await run(['bind', '--name', 'first'])) as { deviceId: string; status: string };
+    expect(first.status).toBe('active');
+    const tooNew = await run(['bind', '--name', 'second']);
+    expect(tooNew.code).toBe(1);
+    expect(tooNew.err).toMatch(/phone_too_new_to_confirm/);
+    await t.backend.db.kysely.updateTable('devices').set({ bound_at: t.clock.nowMs() - 48 * 3_600_000 }).where('id', '=', first.deviceId).execute();
+    expect(json(await run(['bind', '--name', 'second']))).toMatchObject({ status: 'active' });
+    expect(json(await run(['bind', '--name', 'third', '--without-phone']))).toMatchObject({ status: 'pending', perPaymentLimit: 0 });
+  });
+
   it('reports usage errors with exit 2 and refusals with exit 1', async () => {
     expect((await wallet([])).code).toBe(2);
     expect((await wallet(['fly'])).code).toBe(2);

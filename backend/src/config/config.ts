@@ -53,6 +53,7 @@ function trustsEveryone(trustProxy: boolean | readonly string[]): boolean {
 }
 
 export const NOTIFICATION_TRANSPORTS = ['outbox', 'console', 'file', 'webhook'] as const;
+export const SIM_SWAP_PROVIDERS = ['none', 'fake', 'http'] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -131,6 +132,13 @@ const configSchema = z
       bindWithinSeconds: positive(600),
       /** After a password reset, new devices get zero offline limits for this long. */
       resetCooldownSeconds: uint(),
+      /**
+       * A phone that replaces the bound one without it (SMS session + e-mail code) waits this
+       * long, without offline limits or online payments, before it replaces the old one.
+       */
+      bindHoldSeconds: uint(),
+      /** Binds per account in any 24 hours. */
+      bindsPerDay: positive(100),
       newAccountDays: uint(3650),
     }),
     throttle: z.strictObject({
@@ -190,8 +198,25 @@ const configSchema = z
     authorize: z.strictObject({
       reservationTtlSeconds: positive(),
     }),
+    /**
+     * The SIM-swap check (issue 17 point 5), shaped after the CAMARA SIM Swap API: `none`
+     * (dev mode uses the fake then), `fake` (dev and tests flip it), or `http` (an operator
+     * gateway at `url`, `POST {url}/check` and `{url}/retrieve-date`, with the OAuth bearer `token`).
+     */
+    simSwap: z.strictObject({
+      provider: z.enum(SIM_SWAP_PROVIDERS),
+      url: z.url().optional(),
+      token: z.string().min(1).optional(),
+      /** A SIM change this recent makes an SMS code count as no factor. */
+      windowHours: positive(2400),
+      /** No answer in this time: closed for binding, reset and password change; open for login. */
+      timeoutMs: positive(60_000),
+    }),
   })
   .superRefine((config, context) => {
+    if (config.simSwap.provider === 'http' && (config.simSwap.url === undefined || config.simSwap.token === undefined)) {
+      context.addIssue({ code: 'custom', path: ['simSwap', 'url'], message: 'the http SIM-swap provider needs url and token' });
+    }
     if (config.notifications.transport === 'webhook' && config.notifications.webhookUrl === undefined) {
       context.addIssue({ code: 'custom', path: ['notifications', 'webhookUrl'], message: 'is required with the webhook transport' });
     }
@@ -252,6 +277,8 @@ export const DEFAULT_CONFIG: Config = {
     sessionIdleSeconds: 3600,
     bindWithinSeconds: 600,
     resetCooldownSeconds: 2 * DAY,
+    bindHoldSeconds: 2 * DAY,
+    bindsPerDay: 3,
     newAccountDays: 30,
   },
   throttle: {
@@ -279,6 +306,7 @@ export const DEFAULT_CONFIG: Config = {
   enrollment: { codeTtlSeconds: 2 * 3600, maxFailuresPerIp: 10, failureWindowSeconds: 600 },
   journal: { maxBatch: 500, suspiciousDeclineThreshold: 20, suspiciousDeclineWindowSeconds: 3600 },
   authorize: { reservationTtlSeconds: 600 },
+  simSwap: { provider: 'none', windowHours: 72, timeoutMs: 1500 },
 };
 
 export class ConfigError extends Error {
@@ -305,6 +333,9 @@ export const ENVIRONMENT: Readonly<Record<string, readonly string[]>> = {
   TEGATA_NOTIFY_WEBHOOK_URL: ['notifications', 'webhookUrl'],
   TEGATA_NOTIFY_WEBHOOK_SECRET: ['notifications', 'webhookSecret'],
   TEGATA_NOTIFY_FILE: ['notifications', 'file'],
+  TEGATA_SIM_SWAP_PROVIDER: ['simSwap', 'provider'],
+  TEGATA_SIM_SWAP_URL: ['simSwap', 'url'],
+  TEGATA_SIM_SWAP_TOKEN: ['simSwap', 'token'],
 };
 
 const BOOLEAN_KEYS = new Set(['dev', 'trustProxy']);

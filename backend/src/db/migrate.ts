@@ -6,11 +6,13 @@ import { Migrator, type Migration, type MigrationResultSet, type NoMigrations } 
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-accounts.js';
+import * as m0003 from './migrations/0003-device-holds.js';
 import * as m0004 from './migrations/0004-flag-subjects.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-accounts': m0002,
+  '0003-device-holds': m0003,
   '0004-flag-subjects': m0004,
 };
 

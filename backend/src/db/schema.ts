@@ -88,6 +88,10 @@ export interface AccountsTable {
   reset_at: number | null;
   /** Until then, devices bound after `reset_at` get certificates with zero offline limits. */
   cooldown_until: number | null;
+  /** "This wasn't me" (issue 17): binding, password change and online payments stop until a clean two-code reset. */
+  frozen_at: Generated<number | null>;
+  /** When a SIM change within the window last made an SMS code count for nothing. */
+  sim_swap_flagged_at: Generated<number | null>;
 }
 
 /** A sign-up waiting for both codes (PROTOCOL.md §8 `POST /v1/accounts/verify`). */
@@ -102,7 +106,8 @@ export interface SignupsTable {
   completed_at: number | null;
 }
 
-export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email';
+/** `bind_email`, `password_email`: the e-mail code a full session asks for to bind a phone without the old one, or to change the password. */
+export type CodePurpose = 'signup_sms' | 'signup_email' | 'login' | 'reset_sms' | 'reset_email' | 'bind_email' | 'password_email' | 'undo';
 export type Channel = 'sms' | 'email';
 
 /** One-time codes: only a keyed hash is stored; bound to the request (`subject_id`) that asked. */
@@ -152,6 +157,8 @@ export interface SessionsTable {
   ended_reason: string | null;
   ip: string;
   user_agent: string;
+  /** A session binds at most one phone: set, with a guarded update, by the bind that used it. */
+  bind_used_at: Generated<number | null>;
 }
 
 export interface PasswordResetsTable {
@@ -200,7 +207,7 @@ export interface DeviceHistoryTable {
   id: string;
   device_id: string;
   account_id: string;
-  event: 'bound' | 'renewed' | 'revoked';
+  event: 'bound' | 'renewed' | 'revoked' | 'hold_ended';
   at: number;
   ip: string | null;
   user_agent: string | null;
@@ -232,7 +239,8 @@ export interface WalletsTable {
   created_at: number;
 }
 
-export type DeviceStatus = 'active' | 'revoked';
+/** `pending`: bound without the established phone, waiting `pending_until` before it may pay. */
+export type DeviceStatus = 'active' | 'pending' | 'revoked';
 
 export interface DevicesTable {
   /** 16 lowercase hex characters, random, assigned at binding. */
@@ -247,6 +255,8 @@ export interface DevicesTable {
   revoked_reason: string | null;
   /** not_after (seconds) of the newest certificate: a revocation's `until` (§5). */
   until_s: number | null;
+  /** While pending: when the hold ends and the phone replaces the active one. */
+  pending_until: Generated<number | null>;
 }
 
 export interface CertificatesTable {

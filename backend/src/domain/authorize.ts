@@ -5,7 +5,7 @@
  * reserved. Idempotent by (terminal, saleId). A reservation not journaled within the
  * reservation TTL (10 minutes) stops counting against the balance and is released by the sweep.
  */
-import type { TokenReason } from '@tegata/protocol';
+import type { OnlineReason, TokenReason } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import { inTransaction, lockRows } from '../db/database.js';
 import type { Terminal } from '../db/schema.js';
@@ -13,6 +13,7 @@ import { ProblemError } from '../http/problemError.js';
 import { nowSeconds } from '../runtime/clock.js';
 import { uuidv7 } from '../runtime/ids.js';
 import { availableBalance } from './balances.js';
+import { promoteDuePhones } from './devices.js';
 
 export interface AuthorizeRequest {
   saleId: string;
@@ -21,7 +22,7 @@ export interface AuthorizeRequest {
   currency: number;
 }
 
-export type AuthorizeDecline = TokenReason | 'replayed' | 'insufficient_funds' | 'unknown_device';
+export type AuthorizeDecline = TokenReason | OnlineReason;
 
 export interface AuthorizeReply {
   authorization: string;
@@ -44,6 +45,17 @@ export async function authorizePayment(ctx: AppContext, terminal: Terminal, requ
   });
   const id = uuidv7(ctx.clock, ctx.random);
   const canonical = verified.ok ? verified.fields.token : request.token;
+  // A pending phone's certificate carries no limits, so stage B alone would say the amount is
+  // too high: with the token otherwise good, the register is told why it really cannot pay.
+  const genuine = verified.ok || verified.reason !== 'over_payment_limit' ? verified : ctx.verifier.verify({ text: request.token, bundle: current.document, now: nowSeconds(ctx.clock), currency: request.currency });
+  let pendingPhone = false;
+  if (genuine.ok) {
+    const owner = await ctx.db.kysely.selectFrom('devices').select(['account_id', 'status']).where('id', '=', genuine.fields.deviceId).executeTakeFirst();
+    // A pending phone whose hold has ended replaces the old one before its payment is decided.
+    if (owner?.status === 'pending') await promoteDuePhones(ctx, owner.account_id);
+    const state = await ctx.db.kysely.selectFrom('devices').select('status').where('id', '=', genuine.fields.deviceId).executeTakeFirst();
+    pendingPhone = state?.status === 'pending';
+  }
 
   const reply = await inTransaction(ctx.db, async (trx): Promise<AuthorizeReply> => {
     // Claim the sale id first: a concurrent duplicate waits here and then finds this row.
@@ -85,11 +97,21 @@ export async function authorizePayment(ctx: AppContext, terminal: Terminal, requ
       await trx.updateTable('reservations').set({ decision: 'declined', reason, status: 'declined' }).where('id', '=', id).execute();
       return { authorization: id, decision: 'declined', reason };
     };
+    if (pendingPhone) return decline('device_pending');
     if (!verified.ok) return decline(verified.reason);
     const { deviceId, counter } = verified.fields;
 
-    const device = await trx.selectFrom('devices').select(['wallet_id', 'status']).where('id', '=', deviceId).executeTakeFirst();
+    const device = await trx
+      .selectFrom('devices')
+      .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+      .select(['devices.wallet_id', 'devices.status', 'accounts.frozen_at'])
+      .where('devices.id', '=', deviceId)
+      .executeTakeFirst();
     if (device === undefined) return decline('unknown_device');
+    // "This wasn't me" froze the account's online payments until a two-code reset.
+    if (device.frozen_at !== null) return decline('account_frozen');
+    // A phone bound without the established one waits for its hold (issue 17).
+    if (device.status === 'pending') return decline('device_pending');
     if (device.status !== 'active') return decline('device_revoked'); // newer than any bundle
     // One wallet at a time: racing authorizations (and settlements) queue on this row.
     await lockRows(ctx.db, trx.selectFrom('ledger_accounts').select('id').where('id', '=', device.wallet_id)).execute();

@@ -20,7 +20,8 @@ export type FlagKind =
   | 'void_unknown_payment'
   | 'credential_stuffing'
   | 'login_failure_surge'
-  | 'sms_pumping';
+  | 'sms_pumping'
+  | 'sim_swap';
 
 export interface NewFlag {
   kind: FlagKind;

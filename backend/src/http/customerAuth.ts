@@ -10,6 +10,7 @@ import { fromBase64url, readSignedRequestHeaders, REQUEST_TIME_WINDOW_MS, SIGNED
 import type { AppContext } from '../context.js';
 import type { Device } from '../db/schema.js';
 import { sessionOfToken } from '../domain/accounts/sessions.js';
+import { promoteDuePhones } from '../domain/devices.js';
 import { ProblemError } from './problemError.js';
 import { signedRequestProblem } from './signedRequestProblem.js';
 import type { Customer } from './route.js';
@@ -27,8 +28,12 @@ export async function authenticateDevice(ctx: AppContext, request: FastifyReques
   const headers = readSignedRequestHeaders('device', request.headers);
   const nowMs = ctx.clock.nowMs();
   const inWindow = headers.ok && Math.abs(nowMs - headers.timestampMs) <= REQUEST_TIME_WINDOW_MS;
-  const device =
-    headers.ok && inWindow ? await ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', headers.principalId).executeTakeFirst() : undefined;
+  const find = (id: string) => ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+  let device = headers.ok && inWindow ? await find(headers.principalId) : undefined;
+  // A pending phone whose hold has just ended is the active one from now on.
+  if (headers.ok && device?.status === 'pending' && (device.pending_until ?? Infinity) <= nowMs && (await promoteDuePhones(ctx, device.account_id))) {
+    device = await find(headers.principalId);
+  }
   const publicKey = device === undefined ? null : fromBase64url(device.public_key);
   const result = verifySignedRequest(ctx.ed, {
     kind: 'device',
@@ -37,10 +42,17 @@ export async function authenticateDevice(ctx: AppContext, request: FastifyReques
     headers: request.headers,
     body: request.rawBody ?? EMPTY,
     nowMs,
-    lookupKey: () => (device === undefined || publicKey === null ? undefined : { publicKey, revoked: device.status !== 'active' }),
+    lookupKey: () => (device === undefined || publicKey === null ? undefined : { publicKey, revoked: device.status === 'revoked' }),
   });
   if (result.ok) {
     if (device === undefined) throw new Error('verified a device request without a device');
+    // A pending phone confirms nothing (issue 17): not a login, a reset, a password change, a binding.
+    if (device.status === 'pending') {
+      throw ProblemError.of(403, 'device_pending', 'This phone is waiting for its hold to end', {
+        detail: 'a phone bound without the established phone waits before it can pay or confirm anything',
+        ...(device.pending_until === null ? {} : { extensions: { pendingUntil: device.pending_until } }),
+      });
+    }
     return device;
   }
   const common = signedRequestProblem(result);

@@ -1,6 +1,8 @@
 /** Sign-up and login (PROTOCOL.md §8 wallet routes). */
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import { sendStepUpCode } from '../domain/accounts/deviceBinding.js';
+import { thisWasntMe } from '../domain/accounts/notMe.js';
 import { changePassword } from '../domain/accounts/passwordChange.js';
 import { endSession, startLogin, verifyLogin } from '../domain/accounts/sessions.js';
 import { startSignup, verifySignup } from '../domain/accounts/signup.js';
@@ -79,15 +81,66 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       method: 'POST',
       url: '/v1/account/password',
       operationId: 'changePassword',
-      summary: 'Change the password (full session and the current password); ends every session, this one too',
+      summary:
+        'Change the password: a full session, the current password, and either a signature of the established phone (Tegata-Device) or an e-mail code ' +
+        '(POST /v1/account/email-code, action "password"; this opens the cool-down). Ends every session, this one too',
       tags,
       auth: 'session_full',
-      body: z.object({ currentPassword: password, newPassword: password }),
+      body: z.object({ currentPassword: password, newPassword: password, emailCode: code.optional() }),
       responses: { 204: { description: 'Changed' } },
-      problems: ['invalid_credentials', 'weak_password', 'too_many_attempts', 'restricted_session'],
+      problems: [
+        'invalid_credentials',
+        'weak_password',
+        'too_many_attempts',
+        'restricted_session',
+        'password_change_needs_phone_or_email',
+        'invalid_code',
+        'device_pending',
+        'account_frozen',
+        'sim_swapped',
+        'sim_check_unavailable',
+      ],
       handler: async ({ body, customer, request }) => {
-        if (customer === null) throw new Error('session route without a customer');
-        await changePassword(ctx, customer.accountId, body, clientOf(request));
+        if (customer?.session === null || customer?.session === undefined) throw new Error('session route without a session');
+        const signer = isDeviceSigned(request) ? await authenticateDevice(ctx, request) : null;
+        await changePassword(ctx, customer.session, body, clientOf(request), signer);
+        return noContent();
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/account/email-code',
+      operationId: 'sendStepUpCode',
+      summary:
+        'From a full session: a code by e-mail to the address on file, for binding a phone without the bound one (action "bind") or changing the password (action "password")',
+      tags,
+      auth: 'session_full',
+      body: z.object({ action: z.enum(['bind', 'password']) }),
+      responses: { 202: { description: 'Sent', schema: z.object({ status: z.literal('code_sent') }) } },
+      problems: ['too_many_codes', 'no_email_on_file', 'restricted_session'],
+      handler: async ({ body, customer }) => {
+        const session = customer?.session;
+        if (session === null || session === undefined) throw new Error('session route without a session');
+        await sendStepUpCode(ctx, session, body.action);
+        return json(202, { status: 'code_sent' });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/account/not-me',
+      operationId: 'thisWasntMe',
+      summary:
+        '"This wasn\'t me", from a session opened with the e-mail code: the undo code of a binding, password or reset notice cancels any pending phone, ' +
+        'ends every session and freezes binding, password change and online payments until a password reset with both codes',
+      tags,
+      auth: 'session',
+      body: z.object({ code: z.string().max(16) }),
+      responses: { 204: { description: 'Frozen' } },
+      problems: ['email_session_required', 'invalid_code', 'too_many_attempts'],
+      handler: async ({ body, customer, request }) => {
+        const session = customer?.session;
+        if (session === null || session === undefined) throw new Error('session route without a session');
+        await thisWasntMe(ctx, session, body.code, clientOf(request));
         return noContent();
       },
     }),

@@ -8,10 +8,11 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { createAccount, walletOfAccount } from '../domain/accounts.js';
 import { normaliseEmail, normalisePhone } from '../domain/accounts/contacts.js';
+import { FakeSimSwapProvider } from '../domain/accounts/simSwap.js';
 import { bindDevice } from '../domain/devices.js';
 import { outboxFor } from '../domain/notifications/outbox.js';
 import { ProblemError } from '../http/problemError.js';
-import { defineRoute, json, type AnyRoute } from '../http/route.js';
+import { defineRoute, json, noContent, type AnyRoute } from '../http/route.js';
 
 const tags = ['dev'];
 
@@ -74,6 +75,31 @@ export function devRoutes(ctx: AppContext): AnyRoute[] {
       handler: async ({ params, body }) => {
         const { replaced: _replaced, ...bound } = await bindDevice(ctx, { accountId: params.id, publicKey: body.publicKey, name: body.name });
         return json(201, bound);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/dev/sim-swaps',
+      operationId: 'devSimSwap',
+      summary: "Dev mode only: flip the fake SIM-swap gateway — a number's SIM changed at `at` (default now), `clear` it, or make the gateway hang or fail",
+      tags,
+      auth: 'admin',
+      body: z.object({
+        phone: z.string().min(1).max(64).optional(),
+        at: z.number().int().optional(),
+        clear: z.boolean().optional(),
+        mode: z.enum(['answer', 'hang', 'fail']).optional(),
+      }),
+      responses: { 204: { description: 'Done' } },
+      problems: ['no_fake_sim_swap'],
+      handler: ({ body }) => {
+        const fake = ctx.simSwap;
+        if (!(fake instanceof FakeSimSwapProvider)) throw ProblemError.of(409, 'no_fake_sim_swap', 'The SIM-swap provider is not the fake');
+        const phone = body.phone === undefined ? undefined : normalisePhone(body.phone);
+        if (body.mode !== undefined) fake.setMode(body.mode);
+        if (body.clear === true) fake.clear(phone);
+        else if (phone !== undefined) fake.swap(phone, body.at);
+        return Promise.resolve(noContent());
       },
     }),
     defineRoute({

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { bindDeviceWithSession, listDevices, removeDevice } from '../domain/accounts/deviceBinding.js';
 import { renewCertificate } from '../domain/devices.js';
 import { clientOf } from '../http/client.js';
+import { authenticateDevice, isDeviceSigned } from '../http/customerAuth.js';
 import { ProblemError } from '../http/problemError.js';
 import { defineRoute, json, noContent, type AnyRoute, type Customer } from '../http/route.js';
 
@@ -29,18 +30,49 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
       url: '/v1/devices',
       operationId: 'bindDevice',
       summary:
-        'Bind this phone: a session verified by SMS within 10 minutes and proof = Ed25519(device key, "tegata/bind/v1" ‖ session token). Revokes the previous phone; notifies by SMS and e-mail',
+        'Bind this phone: a session verified by SMS within 10 minutes and proof = Ed25519(device key, "tegata/bind/v1" ‖ session token). ' +
+        "The account's first phone needs nothing more. A replacement is signed by the bound phone (Tegata-Device: active at once, the old one revoked) " +
+        'or carries an e-mail code (pending for the hold: no offline limits, declined online, the old phone kept until the hold ends). ' +
+        'One bind per session; binds per account per day are limited; notifies by SMS and e-mail',
       tags,
       auth: 'session_full',
-      body: z.object({ publicKey: z.string().max(64), name: z.string().trim().min(1).max(100), proof: z.string().max(128) }),
-      responses: { 201: { description: 'Bound', schema: certificate.extend({ deviceId: z.string() }) } },
-      problems: ['sms_verification_required', 'unacceptable_public_key', 'bad_proof', 'public_key_in_use'],
+      body: z.object({
+        publicKey: z.string().max(64),
+        name: z.string().trim().min(1).max(100),
+        proof: z.string().max(128),
+        emailCode: z.string().max(16).optional(),
+      }),
+      responses: {
+        201: {
+          description: 'Bound (active, or pending until pendingUntil)',
+          schema: certificate.extend({ deviceId: z.string(), status: z.enum(['active', 'pending']), pendingUntil: z.number().int().nullable() }),
+        },
+      },
+      problems: [
+        'sms_verification_required',
+        'unacceptable_public_key',
+        'bad_proof',
+        'public_key_in_use',
+        'bind_needs_phone_or_email',
+        'unsafe_name',
+        'account_frozen',
+        'sim_swapped',
+        'sim_check_unavailable',
+        'phone_too_new_to_confirm',
+        'device_pending',
+        'session_already_bound',
+        'too_many_binds',
+        'invalid_code',
+      ],
       handler: async ({ body, customer, request }) => {
         const { session, sessionToken } = customerOf(customer);
         if (session === null || sessionToken === null) throw new Error('bind without a session');
-        const bound = await bindDeviceWithSession(ctx, session, sessionToken, body, clientOf(request));
+        const signer = isDeviceSigned(request) ? await authenticateDevice(ctx, request) : null;
+        const bound = await bindDeviceWithSession(ctx, session, sessionToken, body, clientOf(request), signer);
         return json(201, {
           deviceId: bound.deviceId,
+          status: bound.status,
+          pendingUntil: bound.pendingUntil,
           certificate: bound.certificate,
           notBefore: bound.notBefore,
           notAfter: bound.notAfter,
@@ -64,7 +96,8 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
               z.object({
                 deviceId: z.string(),
                 name: z.string(),
-                status: z.enum(['active', 'revoked']),
+                status: z.enum(['active', 'pending', 'revoked']),
+                pendingUntil: z.number().int().nullable(),
                 boundAt: z.number().int(),
                 revokedAt: z.number().int().nullable(),
                 certificateNotAfter: z.number().int().nullable(),

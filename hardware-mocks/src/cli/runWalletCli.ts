@@ -29,7 +29,10 @@ A simulated customer's phone (TEST-ONLY) against a backend in dev mode.
                        sign up; both codes are read from the dev outbox
   login [--channel sms|email] [--password <password>]
                        log in with the code sent by SMS (or e-mail: a restricted session)
-  bind [--name <name>] bind a new device key to the account (logs in by SMS first)
+  bind [--name <name>] [--without-phone]
+                       bind a new device key (logs in by SMS first); a replacement is signed by
+                       the phone in the state file, or with --without-phone takes an e-mail
+                       code and waits 48 h before it can pay
   renew                renew the certificate (device-signed; only in its last quarter)
   balance [--json]     the wallet's balance and newest movements (JSON with --json)
   topup <amount> [--card <token>] [--answer <3-D Secure answer>]
@@ -75,6 +78,7 @@ const OPTIONS = {
   password: { type: 'string' },
   channel: { type: 'string' },
   name: { type: 'string' },
+  'without-phone': { type: 'boolean' },
   card: { type: 'string' },
   answer: { type: 'string' },
   ttl: { type: 'string' },
@@ -137,7 +141,7 @@ export async function runWalletCli(argv: readonly string[], io: WalletCliIo): Pr
         return 0;
       }
       case 'bind':
-        print(await wallet.bind(values.name === undefined ? {} : { name: values.name }));
+        print(await wallet.bind({ ...(values.name === undefined ? {} : { name: values.name }), ...(values['without-phone'] === true ? { withoutPhone: true } : {}) }));
         return 0;
       case 'renew':
         print(await wallet.renew());

@@ -189,23 +189,36 @@ export class WalletSimulator {
     return { scope: session.body.scope, expiresAt: session.body.expiresAt };
   }
 
-  /** Binds a new device key; logs in by SMS first unless the session is fresh enough. */
-  async bind(options: { name?: string } = {}): Promise<BoundDevice> {
+  /**
+   * Binds a new device key; logs in by SMS first. The account's first phone needs nothing
+   * more; a replacement is signed by the phone in the state file (it must have been bound for
+   * the hold, 48 h by default), or — `withoutPhone`, the old one lost — carries an e-mail code
+   * read from the dev outbox, and then waits for the hold before it can pay (issue 17).
+   */
+  async bind(options: { name?: string; withoutPhone?: boolean } = {}): Promise<BoundDevice & { status: string; pendingUntil: number | null }> {
     await this.login();
     const token = this.#state.session?.token ?? '';
     const seed = this.#options.randomBytes(32);
     const publicKey = this.#options.ed25519.publicKeyFromSeed(seed);
     const proof = this.#options.ed25519.sign(seed, concatBytes(utf8Encode('tegata/bind/v1'), utf8Encode(token)));
     const name = options.name ?? 'tegata-wallet simulator';
-    const bound = await this.#request<BoundDevice & { certificate: string }>('POST', '/v1/devices', {
+    let emailCode: string | undefined;
+    if (options.withoutPhone === true) {
+      const email = this.#state.email;
+      if (email === undefined) throw new WalletError('sign up first');
+      emailCode = (await this.#withCode(email, () => this.#request('POST', '/v1/account/email-code', { token, body: { action: 'bind' } }))).code;
+    }
+    const signed = emailCode === undefined && this.#state.device !== undefined;
+    const bound = await this.#request<BoundDevice & { certificate: string; status: string; pendingUntil: number | null }>('POST', '/v1/devices', {
       token,
-      body: { publicKey: toBase64url(publicKey), name, proof: toBase64url(proof) },
+      device: signed,
+      body: { publicKey: toBase64url(publicKey), name, proof: toBase64url(proof), ...(emailCode === undefined ? {} : { emailCode }) },
     });
     this.#update((state) => {
       state.device = { deviceId: bound.body.deviceId, seed: toBase64url(seed), certificate: bound.body.certificate, name };
       state.nextCounter = 1; // a new device id: its counters start again
     });
-    return this.#boundView(bound.body);
+    return { ...this.#boundView(bound.body), status: bound.body.status, pendingUntil: bound.body.pendingUntil };
   }
 
   async renew(): Promise<BoundDevice> {

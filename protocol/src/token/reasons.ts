@@ -36,6 +36,19 @@ export type TerminalReason = (typeof TERMINAL_REASONS)[number];
 
 export type DeclineReason = TokenReason | MemoryReason | TerminalReason;
 
+/**
+ * Declines only the backend gives, in the `reason` of `POST /v1/terminal/authorize`
+ * (PROTOCOL.md §8), besides the stage B reasons and `replayed`: no row number in §4.
+ * `device_pending`: the phone was bound without the established one and waits for its hold;
+ * `account_frozen`: the customer said "This wasn't me" and a reset with both codes is due.
+ */
+export const ONLINE_REASONS = ['replayed', 'insufficient_funds', 'unknown_device', 'device_pending', 'account_frozen'] as const;
+export type OnlineReason = (typeof ONLINE_REASONS)[number];
+
+export function isOnlineReason(value: string): value is OnlineReason {
+  return (ONLINE_REASONS as readonly string[]).includes(value);
+}
+
 /** Every decline reason with its row number in PROTOCOL.md §4. */
 export const REASON_NUMBERS: Readonly<Record<DeclineReason, number>> = Object.freeze(
   Object.fromEntries(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MEMORY_REASONS, TERMINAL_REASONS, TOKEN_REASONS } from '@tegata/protocol';
-import { REASON_TEXT } from './reasonText.js';
+import { isDeclineReason, MEMORY_REASONS, ONLINE_REASONS, TERMINAL_REASONS, TOKEN_REASONS } from '@tegata/protocol';
+import { declineText, ONLINE_REASON_TEXT, REASON_TEXT } from './reasonText.js';
 
 describe('reason texts', () => {
   const all = [...TOKEN_REASONS, ...MEMORY_REASONS, ...TERMINAL_REASONS];
@@ -16,5 +16,18 @@ describe('reason texts', () => {
       expect(action, reason).toMatch(/^[A-Z].*\.$/);
       expect(`${title} ${action}`, reason).not.toContain('_');
     }
+  });
+
+  it('cover the declines only the backend gives online, device_pending among them', () => {
+    const onlineOnly = ONLINE_REASONS.filter((reason) => !isDeclineReason(reason));
+    expect(Object.keys(ONLINE_REASON_TEXT).sort()).toEqual([...onlineOnly].sort());
+    expect(onlineOnly).toContain('device_pending');
+    for (const reason of ONLINE_REASONS) {
+      const text = declineText(reason);
+      expect(text?.title.length, reason).toBeGreaterThan(10);
+      expect(text?.action, reason).toMatch(/^[A-Z].*\.$/);
+      expect(`${text?.title ?? ''} ${text?.action ?? ''}`, reason).not.toContain('_');
+    }
+    expect(declineText('no_such_reason')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { DeclineReason } from '@tegata/protocol';
+import type { DeclineReason, OnlineReason } from '@tegata/protocol';
 
 /** What the cashier reads for a decline: what happened, and what to do next. */
 export interface ReasonText {
@@ -91,4 +91,31 @@ export const REASON_TEXT: Readonly<Record<DeclineReason, ReasonText>> = {
 
 export function reasonText(reason: DeclineReason): ReasonText {
   return REASON_TEXT[reason];
+}
+
+/** Plain words for the declines only the backend gives online (PROTOCOL.md §8 authorize). */
+export const ONLINE_REASON_TEXT: Readonly<Record<Exclude<OnlineReason, DeclineReason>, ReasonText>> = {
+  insufficient_funds: {
+    title: 'The wallet does not hold enough money',
+    action: 'Ask the customer to top up, or take another payment method.',
+  },
+  unknown_device: {
+    title: 'This phone is not known to the payment service',
+    action: 'Ask for another payment method.',
+  },
+  device_pending: {
+    title: 'This phone was added to the wallet recently and cannot pay yet',
+    action: 'Ask the customer to pay with their previous phone or another payment method; the new phone can pay when its waiting time ends.',
+  },
+  account_frozen: {
+    title: 'This wallet is frozen for the customer’s protection',
+    action: 'Ask for another payment method; the customer can unfreeze it by resetting the password in the app.',
+  },
+};
+
+/** The text of any decline a register can receive, offline or online; undefined for a code it does not know. */
+export function declineText(reason: string): ReasonText | undefined {
+  if (Object.prototype.hasOwnProperty.call(REASON_TEXT, reason)) return REASON_TEXT[reason as DeclineReason];
+  if (Object.prototype.hasOwnProperty.call(ONLINE_REASON_TEXT, reason)) return ONLINE_REASON_TEXT[reason as keyof typeof ONLINE_REASON_TEXT];
+  return undefined;
 }

@@ -103,6 +103,32 @@ export async function checkCode(ctx: AppContext, purpose: CodePurpose, subjectId
   return { result: 'wrong', attemptsLeft: Math.max(0, max - counted.attempts) };
 }
 
+/**
+ * Compares `code` with the newest unused code of (`subjectId`, `purpose`) **without** spending
+ * a try: for a request of two codes, to learn whether the other one is right before a try of
+ * this one is counted (a wrong pair spends nothing, so guessing both cannot burn a customer's
+ * codes). A code already out of tries or expired never matches.
+ */
+export async function peekCode(ctx: AppContext, purpose: CodePurpose, subjectId: string, code: string): Promise<CodeCheck> {
+  const now = ctx.clock.nowMs();
+  const row = await ctx.db.kysely
+    .selectFrom('one_time_codes')
+    .select(['id', 'code_hash', 'expires_at', 'attempts'])
+    .where('subject_id', '=', subjectId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (row === undefined) return { result: 'missing' };
+  if (row.expires_at < now) return { result: 'expired' };
+  const max = ctx.config.accounts.codeMaxAttempts;
+  const given = codeHash(row.id, WELL_FORMED.test(code) ? code : '------');
+  const matches = WELL_FORMED.test(code) && timingSafeEqual(given, Buffer.from(row.code_hash, 'hex'));
+  if (row.attempts >= max) return { result: 'exhausted' };
+  return matches ? { result: 'ok', codeId: row.id } : { result: 'wrong', attemptsLeft: max - row.attempts };
+}
+
 /** Marks a checked code used inside `trx`; false when another request used it first. */
 export async function consumeCode(trx: Tx, codeId: string, nowMs: number): Promise<boolean> {
   const result = await trx.updateTable('one_time_codes').set({ used_at: nowMs }).where('id', '=', codeId).where('used_at', 'is', null).executeTakeFirst();

@@ -3,21 +3,23 @@
  * always answers 202 and sends two codes, one by SMS and one by e-mail, to the phone and
  * address on file — there is no field for another destination and no knowledge-based question.
  * Confirming needs both codes (a SIM swap alone is not enough), or the SMS code and a request
- * signed by the bound phone. A reset ends every session and pending login, tells every
+ * signed by the established phone (active, bound at least the hold ago: issue 17). A reset ends every session and pending login, tells every
  * channel, and opens a cool-down in which newly bound phones get zero offline limits — unless
- * the bound phone itself confirmed it.
+ * the established phone itself confirmed it; a running cool-down is never shortened or cleared.
  */
 import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/database.js';
 import type { Account, Device } from '../../db/schema.js';
 import { newId } from '../../runtime/ids.js';
-import { enqueueMessage } from '../notifications/outbox.js';
 import { claimSend, sendLimited, type SendLimit } from '../notifications/sendLimits.js';
 import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
-import { checkCode, consumeCode, insertCode, type CodeCheck } from './codes.js';
+import { checkCode, consumeCode, insertCode, peekCode, type CodeCheck } from './codes.js';
+import { isEstablishedPhone } from './deviceBinding.js';
 import { loginKey, normaliseIp, parseLogin } from './contacts.js';
+import { enqueueNoticeWithUndo } from './notMe.js';
 import { hashPassword } from './passwords.js';
 import { endSessions, findAccountByLogin } from './sessions.js';
+import { requireTrustworthySms } from './simSwap.js';
 import { invalidCode, invalidRequest, passwordOrThrow, scryptParams } from './signup.js';
 import { clearFailures, codeThrottleKeys, enforceThrottle, loginThrottleKeys, recordFailure, tooManyAttempts, type ClientInfo } from './throttle.js';
 
@@ -37,6 +39,26 @@ async function claimBoth(ctx: AppContext, account: Account | undefined, name: st
     ctx.counters.hit(`send:shadow:${name}:e`, 3600, now),
   ]);
   return ['destination', 'destination'];
+}
+
+/**
+ * The cool-down after a password reset or change (issue 17 point 2): `open` starts one of
+ * `resetCooldownSeconds` from now; a running one is never shortened nor cleared, and keeps
+ * the reset it started from, so phones bound since then stay without offline limits.
+ */
+export function cooldownAfter(
+  ctx: AppContext,
+  account: { reset_at: number | null; cooldown_until: number | null },
+  open: boolean,
+  nowMs: number,
+): { resetAt: number | null; cooldownUntil: number | null; opened: number } {
+  const running = account.cooldown_until !== null && account.cooldown_until > nowMs && account.reset_at !== null;
+  const until = open ? nowMs + ctx.config.accounts.resetCooldownSeconds * 1000 : null;
+  if (running) {
+    const cooldownUntil = Math.max(account.cooldown_until ?? 0, until ?? 0);
+    return { resetAt: account.reset_at, cooldownUntil, opened: open ? 1 : 0 };
+  }
+  return { resetAt: open ? nowMs : account.reset_at, cooldownUntil: until, opened: open ? 1 : 0 };
 }
 
 export async function requestReset(ctx: AppContext, input: { login: string }, client: ClientInfo): Promise<void> {
@@ -70,6 +92,28 @@ export async function requestReset(ctx: AppContext, input: { login: string }, cl
   ctx.notificationsQueued();
 }
 
+/**
+ * The codes of a reset confirmation (issue 9 §3). A try is spent on a code only when the
+ * request proves the other factor — the other code right, or the established phone's
+ * signature — so someone who knows just a login cannot burn a customer's live pair with wrong
+ * guesses (a wrong pair is one chance in 10^12, and the throttle still counts it), while a
+ * SIM swapper who holds the SMS code still gets at most `codeMaxAttempts` guesses at the
+ * e-mail code, counted before the comparison so concurrent guesses cannot exceed it.
+ */
+async function checkResetCodes(
+  ctx: AppContext,
+  resetId: string,
+  input: { smsCode: string; emailCode?: string | undefined },
+  deviceConfirms: boolean,
+): Promise<{ sms: CodeCheck; mail: CodeCheck | undefined }> {
+  if (deviceConfirms) return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode), mail: undefined };
+  const emailCode = input.emailCode ?? '';
+  const [smsPeek, mailPeek] = await Promise.all([peekCode(ctx, 'reset_sms', resetId, input.smsCode), peekCode(ctx, 'reset_email', resetId, emailCode)]);
+  if (smsPeek.result === 'ok') return { sms: smsPeek, mail: await checkCode(ctx, 'reset_email', resetId, emailCode) };
+  if (mailPeek.result === 'ok') return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode), mail: mailPeek };
+  return { sms: smsPeek, mail: mailPeek };
+}
+
 export async function confirmReset(
   ctx: AppContext,
   input: { login: string; smsCode: string; emailCode?: string | undefined; newPassword: string },
@@ -96,36 +140,38 @@ export async function confirmReset(
           .orderBy('created_at', 'desc')
           .orderBy('id', 'desc')
           .executeTakeFirst();
-  const deviceConfirms = device !== null && account !== undefined && device.account_id === account.id && device.status === 'active';
-  const sms: CodeCheck | undefined = reset === undefined ? undefined : await checkCode(ctx, 'reset_sms', reset.id, input.smsCode);
-  const mail: CodeCheck | undefined =
-    reset === undefined || deviceConfirms ? undefined : await checkCode(ctx, 'reset_email', reset.id, input.emailCode ?? '');
+  // Only the established phone confirms (issue 17): not a pending one, not one bound less than the hold ago.
+  // A frozen account ("This wasn't me") thaws only with both codes.
+  const deviceConfirms = account !== undefined && account.frozen_at === null && isEstablishedPhone(ctx, device, account.id);
+  const { sms, mail } = reset === undefined ? { sms: undefined, mail: undefined } : await checkResetCodes(ctx, reset.id, input, deviceConfirms);
   const mailOk = deviceConfirms || mail?.result === 'ok';
   if (account === undefined || reset === undefined || sms?.result !== 'ok' || !mailOk) {
     await recordFailure(ctx, keys, { client });
     ctx.metrics.accountEvents.inc({ event: 'reset_failed' });
     throw invalidCode();
   }
-  // Only now, with the codes right, may the answer depend on the account's other address.
+  // Only now, with the codes right, may the answer depend on the account's other address —
+  // or on the SIM-swap check (issue 17: a fresh SIM's SMS code is no factor).
+  await requireTrustworthySms(ctx, account, 'reset');
   passwordOrThrow(ctx, input.newPassword, [account.phone, account.email]);
   const passwordHash = await hashPassword(input.newPassword, scryptParams(ctx), ctx.random);
-  const cooldownUntil = deviceConfirms ? null : nowMs + ctx.config.accounts.resetCooldownSeconds * 1000;
-  const text = MESSAGES.passwordChanged(formatTime(nowMs), cooldownUntil === null ? 0 : Math.round(ctx.config.accounts.resetCooldownSeconds / 3600));
+  const cooldown = cooldownAfter(ctx, account, !deviceConfirms, nowMs);
+  const cooldownUntil = cooldown.cooldownUntil;
+  const text = MESSAGES.passwordChanged(formatTime(nowMs), cooldown.opened > 0 ? Math.round(ctx.config.accounts.resetCooldownSeconds / 3600) : 0);
   const done = await inTransaction(ctx.db, async (trx) => {
     if (!(await consumeCode(trx, sms.codeId, nowMs))) return false;
     if (mail?.result === 'ok' && !(await consumeCode(trx, mail.codeId, nowMs))) return false;
     await trx.updateTable('password_resets').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     await trx
       .updateTable('accounts')
-      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: nowMs, cooldown_until: cooldownUntil })
+      .set({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs, reset_at: cooldown.resetAt, cooldown_until: cooldownUntil, frozen_at: null })
       .where('id', '=', account.id)
       .execute();
     await endSessions(trx, account.id, 'password_reset', nowMs);
     // A login started with the old password must not finish either.
     await trx.updateTable('login_challenges').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     // Every channel hears of it, whatever the send limits: this is the message that matters.
-    if (account.phone !== null) await enqueueMessage(ctx, trx, { channel: 'sms', to: account.phone, kind: 'password_changed', text, accountId: account.id });
-    if (account.email !== null) await enqueueMessage(ctx, trx, { channel: 'email', to: account.email, kind: 'password_changed', text, accountId: account.id });
+    await enqueueNoticeWithUndo(ctx, trx, account, 'password_changed', text);
     return true;
   });
   if (!done) throw invalidCode();

@@ -18,6 +18,7 @@ import { codeText, MESSAGES, maskCode } from '../notifications/messages.js';
 import { checkCode, consumeCode, insertCode } from './codes.js';
 import { loginKey, parseLogin, type Login } from './contacts.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { requireTrustworthySms } from './simSwap.js';
 import { invalidRequest, scryptParams } from './signup.js';
 import {
   clearFailures,
@@ -157,6 +158,11 @@ export async function verifyLogin(ctx: AppContext, input: { challengeId: string;
     ctx.metrics.accountEvents.inc({ event: 'second_factor_failed' });
     if (check.result === 'wrong' && check.attemptsLeft === 0) await notifySecondFactorFailed(ctx, challenge.account_id);
     throw invalidLoginCode(check.result === 'wrong' ? check.attemptsLeft : 0);
+  }
+  // Issue 17: an SMS code from a number whose SIM just changed is no second factor.
+  if (challenge.channel === 'sms') {
+    const owner = await ctx.db.kysely.selectFrom('accounts').select(['id', 'phone']).where('id', '=', challenge.account_id).executeTakeFirstOrThrow();
+    await requireTrustworthySms(ctx, owner, 'login');
   }
   const scope: SessionScope = challenge.channel === 'sms' ? 'full' : 'restricted';
   const grant = await inTransaction(ctx.db, async (trx) => {
