@@ -5,7 +5,8 @@
 //   2. the password, the SMS and the e-mail inbox,
 //   3. the password and the SMS, with the SIM-swap check flipped (the fake reports the swap).
 // For each it prints the money the attacker moved (online approvals plus the offline limits
-// of certificates its phones hold) and whether the victim can still log in with the password.
+// of certificates its phones hold), whether the victim's password still works, and whether the
+// victim keeps the account (logs in, or takes it back with its own phone and the e-mail code).
 // Run after `npm run build`: node backend/bench/takeover.mjs
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -153,8 +154,21 @@ async function scenario(label, { email, simSwapped }) {
     // Can the victim still log in with its own password (and the e-mail code, its channel)?
     const started = await call('POST', '/v1/sessions', { body: { login: victim.email, password: PASSWORD, channel: 'email' } });
     const victimCanLogIn = started.status === 200;
+    // If not, the victim takes the account back: a reset confirmed by its own phone and the
+    // e-mail code (its SMS may be the attacker's), then a login with the new password.
+    let victimKeepsAccount = victimCanLogIn;
+    if (!victimCanLogIn) {
+      await call('POST', '/v1/password-resets', { body: { login: victim.email } });
+      const text = JSON.stringify({ login: victim.email, emailCode: await latestCode(victim.email), newPassword: 'victim takes it back 2026' });
+      const headers = signRequest(ed, own.seed, 'device', { method: 'POST', target: '/v1/password-resets/confirm', timestampMs: Date.now(), principalId: own.deviceId, body: utf8Encode(text) });
+      const reset = await fetch(`${url}/v1/password-resets/confirm`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text });
+      const again = await call('POST', '/v1/sessions', { body: { login: victim.email, password: 'victim takes it back 2026', channel: 'email' } });
+      victimKeepsAccount = reset.status === 204 && again.status === 200;
+    }
+    // Whatever the attacker bound: none of it may pay once the victim has acted.
+    for (const phone of phones) if (await authorize(phone, 100)) moved += 100;
     const ownStillPays = await authorize(own, 100);
-    return { label, moved, victimCanLogIn, ownStillPays };
+    return { label, moved, victimCanLogIn, victimKeepsAccount, ownStillPays };
   } finally {
     await backend.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -168,6 +182,7 @@ const rows = [
 ];
 for (const row of rows) {
   console.log(JSON.stringify({ package: 'backend', name: `takeover: ${row.label}: money moved`, value: row.moved, unit: 'JPY', target: '0' }));
-  console.log(JSON.stringify({ package: 'backend', name: `takeover: ${row.label}: victim can log in`, value: row.victimCanLogIn ? 1 : 0, unit: 'yes=1', target: '1' }));
+  console.log(JSON.stringify({ package: 'backend', name: `takeover: ${row.label}: victim's password still works`, value: row.victimCanLogIn ? 1 : 0, unit: 'yes=1', target: 'informational' }));
+  console.log(JSON.stringify({ package: 'backend', name: `takeover: ${row.label}: victim keeps the account`, value: row.victimKeepsAccount ? 1 : 0, unit: 'yes=1', target: '1' }));
   console.log(JSON.stringify({ package: 'backend', name: `takeover: ${row.label}: victim phone pays`, value: row.ownStillPays ? 1 : 0, unit: 'yes=1', target: '1' }));
 }

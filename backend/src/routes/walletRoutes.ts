@@ -95,10 +95,10 @@ export function walletRoutes(ctx: AppContext): AnyRoute[] {
       method: 'POST',
       url: '/v1/password-resets/confirm',
       operationId: 'confirmPasswordReset',
-      summary: 'Both codes, or the SMS code in a request signed by the bound phone (no cool-down then). Ends every session',
+      summary: 'Both codes, or one of them in a request signed by the established phone (no cool-down then; pending phones are cancelled). Ends every session',
       tags,
       auth: 'none',
-      body: z.strictObject({ login: z.string().max(320), smsCode: code, emailCode: code.optional(), newPassword: z.string().min(1).max(4096) }),
+      body: z.strictObject({ login: z.string().max(320), smsCode: code.optional(), emailCode: code.optional(), newPassword: z.string().min(1).max(4096) }),
       responses: { 204: { description: 'Password changed' } },
       problems: ['invalid_code', 'weak_password', 'too_many_attempts'],
       handler: async ({ body, request }) => {

@@ -206,6 +206,39 @@ describe.each(TEST_DIALECTS)('a leaked password and a SIM swap on %s', (dialect)
     expect((await call(t, 'POST', '/v1/sessions', { body: { login: victim.phone, password: ATTACKER_PASSWORD } })).status).toBe(401);
   });
 
+  it('the victim takes the account back with its own phone and the e-mail code: new password, pending phones cancelled, no SMS needed', async () => {
+    const { victim, own } = await victimWithPhone();
+    // The attacker holds the password, the SMS and (here) the inbox: a pending phone and a new password.
+    const pending = await tryBind(t, victim, { name: 'attacker', email: true });
+    expect(pending.reply.body).toMatchObject({ status: 'pending' });
+    await call(t, 'POST', '/v1/password-resets', { body: { login: victim.phone } });
+    const stolenSms = await latestCode(t, victim.phone);
+    const stolenMail = await latestCode(t, victim.email);
+    expect((await call(t, 'POST', '/v1/password-resets/confirm', { body: { login: victim.phone, smsCode: stolenSms, emailCode: stolenMail, newPassword: ATTACKER_PASSWORD } })).status).toBe(204);
+    expect((await call(t, 'POST', '/v1/sessions', { body: { login: victim.email, password: victim.password } })).status).toBe(401);
+
+    // The victim's SIM is gone, but its phone and its inbox are not.
+    await t.admin('POST', '/v1/dev/sim-swaps', { phone: victim.phone });
+    await call(t, 'POST', '/v1/password-resets', { body: { login: victim.email } });
+    const emailCode = await latestCode(t, victim.email);
+    // The e-mail code alone is not enough, nor a wrong one with the phone.
+    expect((await call(t, 'POST', '/v1/password-resets/confirm', { body: { login: victim.email, emailCode, newPassword: 'taken back 2026 passphrase' } })).body).toMatchObject({ code: 'invalid_code' });
+    expect((await own.key.signed(t, 'POST', '/v1/password-resets/confirm', { login: victim.email, emailCode: '000000', newPassword: 'taken back 2026 passphrase' })).body).toMatchObject({
+      code: 'invalid_code',
+    });
+    expect((await call(t, 'POST', '/v1/password-resets/confirm', { body: { login: victim.email, newPassword: 'taken back 2026 passphrase' } })).status).toBe(400);
+    const back = await own.key.signed(t, 'POST', '/v1/password-resets/confirm', { login: victim.email, emailCode, newPassword: 'taken back 2026 passphrase' });
+    expect(back.status).toBe(204);
+    expect((await call(t, 'POST', '/v1/sessions', { body: { login: victim.email, password: 'taken back 2026 passphrase', channel: 'email' } })).status).toBe(200);
+    expect((await call(t, 'POST', '/v1/sessions', { body: { login: victim.email, password: ATTACKER_PASSWORD } })).status).toBe(401);
+    // The attacker's phone waiting for its hold is gone; the victim's phone still pays.
+    expect(await statusOf(pending.key.deviceId)).toBe('revoked');
+    t.clock.advance(HOLD + HOUR);
+    expect(await statusOf(own.bound.deviceId)).toBe('active');
+    expect(await payOnline(own.key, own.bound, 1000)).toMatchObject({ decision: 'approved' });
+    await t.admin('POST', '/v1/dev/sim-swaps', { clear: true, mode: 'answer' });
+  });
+
   it('clear a cool-down: a second reset, whoever confirms it, never shortens or clears the running one', async () => {
     const { victim, own } = await victimWithPhone();
     // A genuine two-code reset opens the cool-down …

@@ -2,8 +2,10 @@
  * Password reset (PROTOCOL.md §8, DESIGN.md "the 7pay lesson"): `POST /v1/password-resets`
  * always answers 202 and sends two codes, one by SMS and one by e-mail, to the phone and
  * address on file — there is no field for another destination and no knowledge-based question.
- * Confirming needs both codes (a SIM swap alone is not enough), or the SMS code and a request
- * signed by the established phone (active, bound at least the hold ago: issue 17). A reset ends every session and pending login, tells every
+ * Confirming needs both codes (a SIM swap alone is not enough), or one of them in a request
+ * signed by the established phone (active, bound at least the hold ago: issue 17) — the e-mail
+ * code lets a customer whose SIM was swapped away take the account back; such a reset also
+ * cancels any phone waiting for its hold. A reset ends every session and pending login, tells every
  * channel, and opens a cool-down in which newly bound phones get zero offline limits — unless
  * the established phone itself confirmed it; a running cool-down is never shortened or cleared.
  */
@@ -11,6 +13,7 @@ import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/database.js';
 import type { Account, Device } from '../../db/schema.js';
 import { newId } from '../../runtime/ids.js';
+import { markDeviceRevoked } from '../devices.js';
 import { claimSend, sendLimited, type SendLimit } from '../notifications/sendLimits.js';
 import { codeText, formatTime, maskCode, MESSAGES } from '../notifications/messages.js';
 import { checkCode, consumeCode, insertCode, peekCode, type CodeCheck } from './codes.js';
@@ -103,23 +106,27 @@ export async function requestReset(ctx: AppContext, input: { login: string }, cl
 async function checkResetCodes(
   ctx: AppContext,
   resetId: string,
-  input: { smsCode: string; emailCode?: string | undefined },
+  input: { smsCode?: string | undefined; emailCode?: string | undefined },
   deviceConfirms: boolean,
-): Promise<{ sms: CodeCheck; mail: CodeCheck | undefined }> {
-  if (deviceConfirms) return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode), mail: undefined };
+): Promise<{ sms: CodeCheck | undefined; mail: CodeCheck | undefined }> {
+  // The established phone and one code: the SMS code, or the e-mail code when the SIM is gone.
+  if (deviceConfirms && input.emailCode === undefined) return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode ?? ''), mail: undefined };
+  if (deviceConfirms && input.smsCode === undefined) return { sms: undefined, mail: await checkCode(ctx, 'reset_email', resetId, input.emailCode ?? '') };
+  const smsCode = input.smsCode ?? '';
   const emailCode = input.emailCode ?? '';
-  const [smsPeek, mailPeek] = await Promise.all([peekCode(ctx, 'reset_sms', resetId, input.smsCode), peekCode(ctx, 'reset_email', resetId, emailCode)]);
+  const [smsPeek, mailPeek] = await Promise.all([peekCode(ctx, 'reset_sms', resetId, smsCode), peekCode(ctx, 'reset_email', resetId, emailCode)]);
   if (smsPeek.result === 'ok') return { sms: smsPeek, mail: await checkCode(ctx, 'reset_email', resetId, emailCode) };
-  if (mailPeek.result === 'ok') return { sms: await checkCode(ctx, 'reset_sms', resetId, input.smsCode), mail: mailPeek };
+  if (mailPeek.result === 'ok') return { sms: await checkCode(ctx, 'reset_sms', resetId, smsCode), mail: mailPeek };
   return { sms: smsPeek, mail: mailPeek };
 }
 
 export async function confirmReset(
   ctx: AppContext,
-  input: { login: string; smsCode: string; emailCode?: string | undefined; newPassword: string },
+  input: { login: string; smsCode?: string | undefined; emailCode?: string | undefined; newPassword: string },
   client: ClientInfo,
   device: Device | null,
 ): Promise<void> {
+  if (input.smsCode === undefined && input.emailCode === undefined) throw invalidRequest('give smsCode, emailCode, or both');
   const login = parseLogin(input.login);
   if (login === undefined) throw invalidRequest('login must be a phone number (+81…) or an e-mail address');
   passwordOrThrow(ctx, input.newPassword, [login.value]);
@@ -144,23 +151,24 @@ export async function confirmReset(
   // A frozen account ("This wasn't me") thaws only with both codes.
   const deviceConfirms = account !== undefined && account.frozen_at === null && isEstablishedPhone(ctx, device, account.id);
   const { sms, mail } = reset === undefined ? { sms: undefined, mail: undefined } : await checkResetCodes(ctx, reset.id, input, deviceConfirms);
-  const mailOk = deviceConfirms || mail?.result === 'ok';
-  if (account === undefined || reset === undefined || sms?.result !== 'ok' || !mailOk) {
+  // Every code given must be right; without the established phone, both are needed.
+  const given = [sms, mail].filter((check) => check !== undefined);
+  const codesOk = given.length > 0 && given.every((check) => check.result === 'ok') && (deviceConfirms || given.length === 2);
+  if (account === undefined || reset === undefined || !codesOk) {
     await recordFailure(ctx, keys, { client });
     ctx.metrics.accountEvents.inc({ event: 'reset_failed' });
     throw invalidCode();
   }
   // Only now, with the codes right, may the answer depend on the account's other address —
   // or on the SIM-swap check (issue 17: a fresh SIM's SMS code is no factor).
-  await requireTrustworthySms(ctx, account, 'reset');
+  if (sms !== undefined) await requireTrustworthySms(ctx, account, 'reset');
   passwordOrThrow(ctx, input.newPassword, [account.phone, account.email]);
   const passwordHash = await hashPassword(input.newPassword, scryptParams(ctx), ctx.random);
   const cooldown = cooldownAfter(ctx, account, !deviceConfirms, nowMs);
   const cooldownUntil = cooldown.cooldownUntil;
   const text = MESSAGES.passwordChanged(formatTime(nowMs), cooldown.opened > 0 ? Math.round(ctx.config.accounts.resetCooldownSeconds / 3600) : 0);
   const done = await inTransaction(ctx.db, async (trx) => {
-    if (!(await consumeCode(trx, sms.codeId, nowMs))) return false;
-    if (mail?.result === 'ok' && !(await consumeCode(trx, mail.codeId, nowMs))) return false;
+    for (const check of given) if (check.result === 'ok' && !(await consumeCode(trx, check.codeId, nowMs))) return false;
     await trx.updateTable('password_resets').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     await trx
       .updateTable('accounts')
@@ -168,6 +176,12 @@ export async function confirmReset(
       .where('id', '=', account.id)
       .execute();
     await endSessions(trx, account.id, 'password_reset', nowMs);
+    // The established phone's owner reset the password: a replacement waiting for its hold was
+    // bound by someone else (the owner had no reason to replace a phone it still holds).
+    if (deviceConfirms) {
+      const pending = await trx.selectFrom('devices').select('id').where('account_id', '=', account.id).where('status', '=', 'pending').execute();
+      for (const row of pending) await markDeviceRevoked(trx, row.id, 'reset_by_established_phone', nowMs, client);
+    }
     // A login started with the old password must not finish either.
     await trx.updateTable('login_challenges').set({ completed_at: nowMs }).where('account_id', '=', account.id).where('completed_at', 'is', null).execute();
     // Every channel hears of it, whatever the send limits: this is the message that matters.
