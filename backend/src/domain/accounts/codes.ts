@@ -69,6 +69,25 @@ export type CodeCheck =
 
 const WELL_FORMED = /^[0-9]{6}$/;
 
+/** The newest unused code of (`subjectId`, `purpose`). */
+function newestUnused(ctx: AppContext, purpose: CodePurpose, subjectId: string) {
+  return ctx.db.kysely
+    .selectFrom('one_time_codes')
+    .select(['id', 'code_hash', 'expires_at', 'attempts'])
+    .where('subject_id', '=', subjectId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc');
+}
+
+/** Constant-time comparison; a malformed code is compared too (as a value no code has) and never matches. */
+function matchesCode(row: { id: string; code_hash: string }, code: string): boolean {
+  const wellFormed = WELL_FORMED.test(code);
+  const given = codeHash(row.id, wellFormed ? code : '------');
+  return timingSafeEqual(given, Buffer.from(row.code_hash, 'hex')) && wellFormed;
+}
+
 /**
  * Checks `code` against the newest unused code of (`subjectId`, `purpose`) without consuming
  * it (the caller consumes with `consumeCode` once every factor of the request passed). A wrong
@@ -76,15 +95,7 @@ const WELL_FORMED = /^[0-9]{6}$/;
  */
 export async function checkCode(ctx: AppContext, purpose: CodePurpose, subjectId: string, code: string): Promise<CodeCheck> {
   const now = ctx.clock.nowMs();
-  const row = await ctx.db.kysely
-    .selectFrom('one_time_codes')
-    .select(['id', 'code_hash', 'expires_at', 'attempts'])
-    .where('subject_id', '=', subjectId)
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
+  const row = await newestUnused(ctx, purpose, subjectId).executeTakeFirst();
   if (row === undefined) return { result: 'missing' };
   if (row.expires_at < now) return { result: 'expired' };
   const max = ctx.config.accounts.codeMaxAttempts;
@@ -97,8 +108,7 @@ export async function checkCode(ctx: AppContext, purpose: CodePurpose, subjectId
     .returning('attempts')
     .executeTakeFirst();
   if (counted === undefined) return { result: 'exhausted' };
-  const given = codeHash(row.id, WELL_FORMED.test(code) ? code : '------');
-  if (WELL_FORMED.test(code) && timingSafeEqual(given, Buffer.from(row.code_hash, 'hex'))) return { result: 'ok', codeId: row.id };
+  if (matchesCode(row, code)) return { result: 'ok', codeId: row.id };
   // From the count this very try made, so exactly one of several concurrent tries sees 0.
   return { result: 'wrong', attemptsLeft: Math.max(0, max - counted.attempts) };
 }
@@ -111,20 +121,11 @@ export async function checkCode(ctx: AppContext, purpose: CodePurpose, subjectId
  */
 export async function peekCode(ctx: AppContext, purpose: CodePurpose, subjectId: string, code: string): Promise<CodeCheck> {
   const now = ctx.clock.nowMs();
-  const row = await ctx.db.kysely
-    .selectFrom('one_time_codes')
-    .select(['id', 'code_hash', 'expires_at', 'attempts'])
-    .where('subject_id', '=', subjectId)
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
+  const row = await newestUnused(ctx, purpose, subjectId).executeTakeFirst();
   if (row === undefined) return { result: 'missing' };
   if (row.expires_at < now) return { result: 'expired' };
   const max = ctx.config.accounts.codeMaxAttempts;
-  const given = codeHash(row.id, WELL_FORMED.test(code) ? code : '------');
-  const matches = WELL_FORMED.test(code) && timingSafeEqual(given, Buffer.from(row.code_hash, 'hex'));
+  const matches = matchesCode(row, code);
   if (row.attempts >= max) return { result: 'exhausted' };
   return matches ? { result: 'ok', codeId: row.id } : { result: 'wrong', attemptsLeft: max - row.attempts };
 }
