@@ -13,3 +13,4 @@ export * from './wallet/qrImages.js';
 export * from './wallet/rotatingQrServer.js';
 export { runWalletCli, WALLET_USAGE, type WalletCliIo } from './cli/runWalletCli.js';
 export * from './clock/testInstant.js';
+export * as edwards25519 from './fixtures/edwards25519.js';

@@ -3,13 +3,14 @@
  * not of small order, canonical, not-small-order public keys and the cofactorless equation. The same suite runs against both wrappers, and
  * where a wrapper closes a gap of its library the suite also shows the gap in the raw library.
  *
- * The curve arithmetic below is an independent BigInt reference (RFC 8032 §5.1 / §6), used to
- * derive the small-order points, to construct signatures with a chosen R, and to predict what
- * a cofactorless byte-comparing verifier (tweetnacl, OpenSSL) answers.
+ * The curve arithmetic is an independent BigInt reference (RFC 8032 §5.1 / §6, TEST-ONLY, in
+ * hardware-mocks' edwards25519 shared with the fixture generator), used to derive the
+ * small-order points, to construct signatures with a chosen R, and to predict what a
+ * cofactorless byte-comparing verifier (tweetnacl, OpenSSL) answers.
  */
-import { createHash, createPublicKey, verify as nodeCryptoVerify } from 'node:crypto';
+import { createPublicKey, verify as nodeCryptoVerify } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { seededRandom } from '@tegata/hardware-mocks';
+import { edwards25519, seededRandom } from '@tegata/hardware-mocks';
 import { describe, expect, it } from 'vitest';
 import { createNodeEd25519, nodeEd25519 } from '../node/ed25519Node.js';
 import {
@@ -52,170 +53,38 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return out;
 }
 
-function leToBigInt(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i] ?? 0);
-  return n;
-}
-
-function bigIntToLe(n: bigint, length = 32): Uint8Array {
-  if (n < 0n) throw new RangeError('negative');
-  const out = new Uint8Array(length);
-  let v = n;
-  for (let i = 0; i < length; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RangeError('does not fit');
-  return out;
-}
-
-function sha512(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('sha512');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
-
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 // ---------------------------------------------------------------------------------------------
 // Reference edwards25519 arithmetic (BigInt, extended coordinates, RFC 8032 §5.1.4 / §6).
 // ---------------------------------------------------------------------------------------------
 
-const P = 2n ** 255n - 19n;
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-
-function mod(a: bigint, m: bigint = P): bigint {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-
-function powMod(base: bigint, exp: bigint, m: bigint = P): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return result;
-}
-
-const inv = (a: bigint): bigint => powMod(a, P - 2n);
-const D = mod(-121665n * inv(121666n));
-const SQRT_M1 = powMod(2n, (P - 1n) / 4n);
-
-interface Point {
-  X: bigint;
-  Y: bigint;
-  Z: bigint;
-  T: bigint;
-}
-
-const IDENTITY: Point = { X: 0n, Y: 1n, Z: 1n, T: 0n };
-
-function add(p: Point, q: Point): Point {
-  const a = mod((p.Y - p.X) * (q.Y - q.X));
-  const b = mod((p.Y + p.X) * (q.Y + q.X));
-  const c = mod(2n * p.T * q.T * D);
-  const d = mod(2n * p.Z * q.Z);
-  const e = b - a;
-  const f = d - c;
-  const g = d + c;
-  const h = b + a;
-  return { X: mod(e * f), Y: mod(g * h), Z: mod(f * g), T: mod(e * h) };
-}
-
-function neg(p: Point): Point {
-  return { X: mod(-p.X), Y: p.Y, Z: p.Z, T: mod(-p.T) };
-}
-
-function mul(s: bigint, p: Point): Point {
-  let q = IDENTITY;
-  let addend = p;
-  let k = s;
-  while (k > 0n) {
-    if (k & 1n) q = add(q, addend);
-    addend = add(addend, addend);
-    k >>= 1n;
-  }
-  return q;
-}
-
-function equal(p: Point, q: Point): boolean {
-  return mod(p.X * q.Z - q.X * p.Z) === 0n && mod(p.Y * q.Z - q.Y * p.Z) === 0n;
-}
-
-function affine(p: Point): { x: bigint; y: bigint } {
-  const zi = inv(p.Z);
-  return { x: mod(p.X * zi), y: mod(p.Y * zi) };
-}
-
-function onCurve(x: bigint, y: bigint): boolean {
-  return mod(-x * x + y * y - 1n - D * x * x * y * y) === 0n;
-}
-
-function encode(p: Point): Uint8Array {
-  const { x, y } = affine(p);
-  return bigIntToLe(y | ((x & 1n) << 255n));
-}
-
-/** The point with this y (already reduced) and this x parity, or null if y has no x. */
-function pointFromY(y: bigint, sign: bigint): Point | null {
-  const x2 = mod((y * y - 1n) * inv(D * y * y + 1n));
-  let x = powMod(x2, (P + 3n) / 8n);
-  if (mod(x * x - x2) !== 0n) x = mod(x * SQRT_M1);
-  if (mod(x * x - x2) !== 0n) return null;
-  if (x !== 0n && (x & 1n) !== sign) x = P - x;
-  return { X: x, Y: y, Z: 1n, T: mod(x * y) };
-}
-
-/**
- * Lenient decoding, as ref10-style code does: y is taken mod p and a sign bit on x = 0 is
- * ignored. This is how a non-canonical encoding still "names" a point.
- */
-function decodeLenient(b: Uint8Array): Point | null {
-  const n = leToBigInt(b);
-  return pointFromY(mod(n & (2n ** 255n - 1n)), n >> 255n);
-}
-
-/** RFC 8032 §5.1.3 decoding: refuses y ≥ p and x = 0 with the sign bit set. */
-function decodeStrict(b: Uint8Array): Point | null {
-  const n = leToBigInt(b);
-  const y = n & (2n ** 255n - 1n);
-  const sign = n >> 255n;
-  if (y >= P) return null;
-  const point = pointFromY(y, sign);
-  if (point === null) return null;
-  if (point.X === 0n && sign === 1n) return null;
-  return point;
-}
-
-/** The smallest n in {1, 2, 4, 8} with [n]P = identity, or null (not a small-order point). */
-function smallOrder(p: Point): number | null {
-  let q = p;
-  for (const n of [1, 2, 4, 8]) {
-    if (equal(q, IDENTITY)) return n;
-    q = add(q, q);
-  }
-  return null;
-}
-
-const BASE = pointFromY(mod(4n * inv(5n)), 0n) ?? IDENTITY;
-
-/** RFC 8032 §5.1.5: the clamped secret scalar of a 32-byte seed. */
-function secretScalar(seed: Uint8Array): bigint {
-  const h = sha512(seed).subarray(0, 32);
-  h[0] = (h[0] ?? 0) & 248;
-  h[31] = ((h[31] ?? 0) & 127) | 64;
-  return leToBigInt(h);
-}
-
-/** k = SHA-512(R ‖ A ‖ M) mod L, from the raw bytes as given. */
-function challenge(rBytes: Uint8Array, publicKey: Uint8Array, message: Uint8Array): bigint {
-  return mod(leToBigInt(sha512(rBytes, publicKey, message)), L);
-}
+const {
+  P,
+  L,
+  mod,
+  D,
+  SQRT_M1,
+  IDENTITY,
+  add,
+  neg,
+  mul,
+  equal,
+  affine,
+  onCurve,
+  encode,
+  pointFromY,
+  decodeLenient,
+  decodeStrict,
+  smallOrder,
+  BASE,
+  sha512,
+  secretScalar,
+  challenge,
+  leToBigInt,
+  bigIntToLe,
+} = edwards25519;
+type Point = edwards25519.Point;
 
 /**
  * What a cofactorless verifier that decodes A leniently and compares the *encoding* of
