@@ -112,14 +112,15 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
       method: 'DELETE',
       url: '/v1/devices/:deviceId',
       operationId: 'removeDevice',
-      summary: 'Remove a phone (lost or stolen): revoked in the next trust bundle. Either session scope',
+      summary: 'Remove a phone (lost or stolen): revoked in the next trust bundle. The established phone needs a session opened with the e-mail code (or by the phone)',
       tags,
       auth: 'session',
       params: z.object({ deviceId }),
       responses: { 204: { description: 'Revoked' } },
-      problems: ['device_not_found'],
+      problems: ['device_not_found', 'removal_needs_email_or_phone'],
       handler: async ({ params, customer, request }) => {
-        await removeDevice(ctx, customerOf(customer).accountId, params.deviceId, clientOf(request));
+        const { accountId, session } = customerOf(customer);
+        await removeDevice(ctx, accountId, params.deviceId, clientOf(request), session?.second_factor ?? null);
         return noContent();
       },
     }),

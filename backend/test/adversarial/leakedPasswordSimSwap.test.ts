@@ -260,6 +260,24 @@ describe.each(TEST_DIALECTS)('a leaked password and a SIM swap on %s', (dialect)
     expect(next.reply.body).toMatchObject({ status: 'active', perPaymentLimit: 0, cumulativeLimit: 0 });
   });
 
+  it('remove the victim’s phone: an SMS session cannot remove the established phone; the e-mail session or the phone itself can', async () => {
+    const { victim, own } = await victimWithPhone();
+    const sms = await logIn(t, victim);
+    const refused = await call(t, 'DELETE', `/v1/devices/${own.bound.deviceId}`, { token: sms.sessionToken });
+    expect(refused).toMatchObject({ status: 403, body: { code: 'removal_needs_email_or_phone' } });
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await statusOf(own.bound.deviceId)).toBe('active');
+    expect(await payOnline(own.key, own.bound, 1000)).toMatchObject({ decision: 'approved' });
+    // A phone bound less than the hold ago (here the pending one) goes from the SMS session.
+    const pending = await tryBind(t, victim, { name: 'mistake', email: true });
+    expect((await call(t, 'DELETE', `/v1/devices/${pending.key.deviceId}`, { token: (await logIn(t, victim)).sessionToken })).status).toBe(204);
+    expect(await statusOf(pending.key.deviceId)).toBe('revoked');
+    // The phone's own signed login may remove it (a phone being handed on).
+    const byPhone = await own.key.signed<{ sessionToken: string }>(t, 'POST', '/v1/sessions', { login: victim.phone, password: victim.password });
+    expect((await call(t, 'DELETE', `/v1/devices/${own.bound.deviceId}`, { token: byPhone.body.sessionToken })).status).toBe(204);
+    expect(await statusOf(own.bound.deviceId)).toBe('revoked');
+  });
+
   it("the victim's undo: after removing the lost phone from an e-mail session, the attacker still cannot bind or change the password", async () => {
     const { victim, own } = await victimWithPhone();
     const restricted = await logIn(t, victim, 'email');

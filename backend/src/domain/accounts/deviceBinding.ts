@@ -13,12 +13,13 @@
  *   second one during the hold replaces the pending one;
  * - anything else is refused (`bind_needs_phone_or_email`).
  * Binds are rate-limited per account, and told to the customer by SMS and e-mail. Removing a
- * phone (a lost one) is allowed to either session scope.
+ * lost phone takes a session opened with the e-mail code (or the phone's own signed login)
+ * when it is the established phone; any other phone goes from either session.
  */
 import { concatBytes, fromBase64url, utf8Encode } from '@tegata/protocol';
 import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/database.js';
-import type { Device, Session } from '../../db/schema.js';
+import type { Device, SecondFactor, Session } from '../../db/schema.js';
 import { ProblemError } from '../../http/problemError.js';
 import { bindDevice, markDeviceRevoked, promoteDuePhones, refuseUnacceptableKey, refuseUnsafeName, type BoundDevice } from '../devices.js';
 import type { Tx } from '../ledger.js';
@@ -210,11 +211,22 @@ export async function bindDeviceWithSession(
   return bound;
 }
 
-/** `DELETE /v1/devices/{id}`: the account's own device only; revoked in the next trust bundle. */
-export async function removeDevice(ctx: AppContext, accountId: string, deviceId: string, client: ClientInfo): Promise<void> {
-  const device = await ctx.db.kysely.selectFrom('devices').select(['id', 'name', 'status']).where('id', '=', deviceId).where('account_id', '=', accountId).executeTakeFirst();
+/**
+ * `DELETE /v1/devices/{id}`: the account's own device only; revoked in the next trust bundle.
+ * The established phone is not removed on an SMS code alone (a SIM swapper would take the
+ * customer's way back in, and its payments, with it): from a session opened with the e-mail
+ * code, or by the phone's own signed login. Any other phone (pending, or bound less than the
+ * hold ago) goes from either session.
+ */
+export async function removeDevice(ctx: AppContext, accountId: string, deviceId: string, client: ClientInfo, secondFactor: SecondFactor | null): Promise<void> {
+  const device = await ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', deviceId).where('account_id', '=', accountId).executeTakeFirst();
   if (device === undefined) throw ProblemError.of(404, 'device_not_found', 'No such device on this account');
   if (device.status === 'revoked') return;
+  if (secondFactor === 'sms' && isEstablishedPhone(ctx, device, accountId)) {
+    throw ProblemError.of(403, 'removal_needs_email_or_phone', 'An SMS code alone does not remove the phone this account relies on', {
+      detail: 'log in with the e-mail code (channel "email") to remove it, or from the phone itself (a login it signs)',
+    });
+  }
   const nowMs = ctx.clock.nowMs();
   const targets = await contactsOf(ctx, accountId);
   const changed = await inTransaction(ctx.db, async (trx) => {
