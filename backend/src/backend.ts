@@ -23,7 +23,7 @@ import { startMaintenance } from './maintenance.js';
 import type { AppContext } from './context.js';
 import { databaseCounters, type CounterStore } from './domain/counters.js';
 import { openRedisCounters } from './domain/redisCounters.js';
-import { FakeSimSwapProvider, httpSimSwapProvider, type SimSwapProvider } from './domain/accounts/simSwap.js';
+import { FakeSimSwapProvider, httpSimSwapProvider, type SimSwapProvider } from './domain/accounts/simSwapProvider.js';
 import { NotificationDispatcher, transportFor } from './domain/notifications/dispatcher.js';
 import type { NotificationTransport } from './domain/notifications/transports.js';
 import type { CardGateway } from './domain/wallet/cardGateway.js';

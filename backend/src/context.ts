@@ -2,7 +2,7 @@ import type { Ed25519, TokenVerifier } from '@tegata/protocol';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { Db } from './db/database.js';
-import type { SimSwapProvider } from './domain/accounts/simSwap.js';
+import type { SimSwapProvider } from './domain/accounts/simSwapProvider.js';
 import type { CardGateway } from './domain/wallet/cardGateway.js';
 import type { CounterStore } from './domain/counters.js';
 import type { Metrics } from './http/metrics.js';

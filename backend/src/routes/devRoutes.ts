@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { createAccount, walletOfAccount } from '../domain/accounts.js';
 import { normaliseEmail, normalisePhone } from '../domain/accounts/contacts.js';
-import { FakeSimSwapProvider } from '../domain/accounts/simSwap.js';
+import { FakeSimSwapProvider } from '../domain/accounts/simSwapProvider.js';
 import { bindDevice } from '../domain/devices.js';
 import { outboxFor } from '../domain/notifications/outbox.js';
 import { ProblemError } from '../http/problemError.js';

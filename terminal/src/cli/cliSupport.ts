@@ -64,3 +64,12 @@ export function amountOption(text: string | undefined): number | undefined {
   }
   return value;
 }
+
+/** A JSON file a command was pointed at; unreadable or not JSON is a usage error naming it. */
+export function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

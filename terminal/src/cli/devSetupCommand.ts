@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { devSetup } from '../node/dev/devSetup.js';
 import { cliLogger, resolveDataDir, UsageError } from './cliSupport.js';
-import { readJsonFile } from './terminalCli.js';
+import { readJsonFile } from './cliSupport.js';
 
 interface FixtureKeys {
   testOnly?: boolean;

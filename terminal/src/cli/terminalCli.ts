@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runTokenCli, processIo } from '@tegata/protocol/cli';
 import { StoreError } from '../node/store/openDatabase.js';
@@ -107,12 +106,4 @@ export async function runTerminalCli(argv: readonly string[]): Promise<number> {
 
 function isParseArgsError(error: unknown): boolean {
   return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-}
-
-export function readJsonFile(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSimSwapProvider, httpSimSwapProvider } from './simSwap.js';
+import { FakeSimSwapProvider, httpSimSwapProvider } from './simSwapProvider.js';
 
 interface Seen {
   path: string | undefined;

@@ -1,13 +1,9 @@
 import type { Sqlite } from './openDatabase.js';
 import { StoreError } from './openDatabase.js';
 import { migration0001 } from './migrations/0001-initial.js';
+import type { Migration } from './migrations/migration.js';
 
-/** One schema step; `up` runs inside the migration's transaction. */
-export interface Migration {
-  version: number;
-  name: string;
-  up: string | ((db: Sqlite) => void);
-}
+export type { Migration } from './migrations/migration.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
 export const MIGRATIONS: readonly Migration[] = [migration0001];

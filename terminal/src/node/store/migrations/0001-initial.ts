@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 /** The first schema: journal chain, outbox, replay cache, trust, config, scanners, sync state. */
 export const migration0001: Migration = {
