@@ -4,7 +4,7 @@ import type { ApiParsedInput, ApiResult, RecordView, ScanOutcome, TerminalEvent 
 import { openCore } from '../node/core/openCore.js';
 import { createScannerHost } from '../node/scanners/scannerHost.js';
 import { amountOption, cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
-import { callServe, subscribeServe } from './loopbackClient.js';
+import { serveApi, subscribeServe } from './loopbackClient.js';
 
 /**
  * One sale from the command line (QA scripts): start it, wait for one scan from the configured
@@ -39,11 +39,12 @@ export async function saleCommand(args: readonly string[]): Promise<number> {
   let submit: (text: string) => Promise<ApiResult<ScanOutcome>>;
   if (serve !== null) {
     const unsubscribe = await subscribeServe(serve, onEvent);
-    const started = await callServe(serve, 'startSale', { amount, currency });
+    const api = serveApi(serve);
+    const started = await api.startSale({ amount, currency });
     if (!started.ok) throw new UsageError(started.error.message);
-    cancel = () => callServe(serve, 'cancelSale', {});
+    cancel = () => api.cancelSale({});
     cleanup = () => Promise.resolve(unsubscribe());
-    submit = (text) => callServe(serve, 'submitScan', scanOf(text));
+    submit = (text) => api.submitScan(scanOf(text));
   } else {
     const logger = cliLogger();
     const scanners = createScannerHost({

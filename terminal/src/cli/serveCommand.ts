@@ -5,7 +5,8 @@ import { startLoopbackServer } from '../node/api/loopbackServer.js';
 import { loadTerminalConfig } from '../node/config/terminalConfig.js';
 import { startCoreWorker, type CoreConnection } from '../node/worker/coreClient.js';
 import { nodeEd25519 } from '@tegata/protocol/node';
-import { terminalApi, type TerminalEvent, type TerminalHandlers, type TerminalMethod } from '../shared/contracts/terminalApi.js';
+import type { TerminalEvent, TerminalHandlers } from '../shared/contracts/terminalApi.js';
+import { localApi } from '../shared/contracts/apiTransport.js';
 import { createUnenrolledTerminal } from '../node/enroll/unenrolledTerminal.js';
 import { readIdentity } from '../node/identity/terminalIdentity.js';
 import { cliLogger, integerOption, removeServeInfo, resolveDataDir, UsageError, writeServeInfo } from './cliSupport.js';
@@ -53,9 +54,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   } else {
     await startCore();
   }
-  const api = Object.fromEntries(
-    (Object.keys(terminalApi) as TerminalMethod[]).map((method) => [method, (input: never) => (current[method] as (input: never) => unknown)(input)]),
-  ) as unknown as TerminalHandlers;
+  // Whichever is current when a call arrives: the stand-in until enrollment, then the core.
+  const api = localApi(() => current);
   const staticDir = values.static ?? config.staticDir ?? defaultStaticDir();
   const server = await startLoopbackServer({
     api,

@@ -1,17 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import {
-  terminalApi,
-  type ApiResult,
-  type TerminalEvent,
-  type TerminalHandlers,
-  type TerminalMethod,
-} from '../../shared/contracts/terminalApi.js';
+import type { ApiResult, TerminalApi, TerminalEvent, TerminalMethod } from '../../shared/contracts/terminalApi.js';
+import { createApi } from '../../shared/contracts/apiTransport.js';
 import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
 
 export interface CoreConnection {
-  api: TerminalHandlers;
+  api: TerminalApi;
   /** Resolves with the exit code when the core process ends, for whatever reason. */
   exited: Promise<number | null>;
   subscribe(listener: (event: TerminalEvent) => void): () => void;
@@ -81,7 +76,7 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
       closed?.();
     });
 
-    const call = (method: TerminalMethod) => (input: unknown) =>
+    const call = (method: TerminalMethod, input: unknown): Promise<ApiResult<unknown>> =>
       new Promise<ApiResult<unknown>>((settle) => {
         if (exitError !== null) {
           settle({ ok: false, error: { code: 'internal', message: 'The register core stopped.' } });
@@ -93,12 +88,8 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
         postMessage(message);
       });
 
-    const api = Object.fromEntries(
-      (Object.keys(terminalApi) as TerminalMethod[]).map((method) => [method, call(method)]),
-    ) as unknown as TerminalHandlers;
-
     const connection: CoreConnection = {
-      api,
+      api: createApi(call),
       exited,
       subscribe(listener) {
         listeners.add(listener);

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { terminalApi, type TerminalMethod } from '../../shared/contracts/terminalApi.js';
+import { dispatch } from '../../shared/contracts/apiTransport.js';
 import { openCore, type OpenedCore } from '../core/openCore.js';
 import { createScannerHost } from '../scanners/scannerHost.js';
 import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
@@ -60,18 +60,12 @@ process.on('message', (message: ToCore) => {
       .catch(() => undefined);
     return;
   }
-  const method: TerminalMethod = message.method;
-  const parsed = terminalApi[method].input.safeParse(message.input);
-  if (!parsed.success) {
-    post({ type: 'result', id: message.id, result: { ok: false, error: { code: 'invalid_input', message: parsed.error.issues[0]?.message ?? 'invalid input' } } });
-    return;
-  }
-  const call = (opened.core[method] as (input: unknown) => Promise<{ ok: boolean }>).bind(opened.core);
-  call(parsed.data).then(
-    (result) => post({ type: 'result', id: message.id, result: result as FromCore extends { result: infer R } ? R : never }),
+  const { id, method } = message;
+  dispatch(opened.core, method, message.input).then(
+    (result) => post({ type: 'result', id, result }),
     (error: unknown) => {
       logger.error({ err: error, method }, 'core call failed');
-      post({ type: 'result', id: message.id, result: { ok: false, error: { code: 'internal', message: 'The register hit an internal error; the action was not completed.' } } });
+      post({ type: 'result', id, result: { ok: false, error: { code: 'internal', message: 'The register hit an internal error; the action was not completed.' } } });
     },
   );
 });
