@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { ApiParsedInput, ApiResult, RecordView, ScanOutcome, TerminalEvent } from '../shared/contracts/terminalApi.js';
-import { openCore } from '../node/core/openCore.js';
-import { createScannerHost } from '../node/scanners/scannerHost.js';
+import { openWiredCore } from '../node/host/wiredCore.js';
 import { amountOption, cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
 import { serveApi, subscribeServe } from './loopbackClient.js';
 
@@ -46,15 +45,7 @@ export async function saleCommand(args: readonly string[]): Promise<number> {
     cleanup = () => Promise.resolve(unsubscribe());
     submit = (text) => api.submitScan(scanOf(text));
   } else {
-    const logger = cliLogger();
-    const scanners = createScannerHost({
-      clock: { now: () => Date.now() },
-      logger,
-      onScan: (event) => void opened.core.acceptScanEvent(event),
-      onProblem: (problem) => opened.core.reportScannerProblem(problem),
-      onStatus: (id, status) => opened.core.reportScannerStatus(id, status),
-    });
-    const opened = openCore({ dataDir, logger, scanners });
+    const { opened, scanners } = openWiredCore({ dataDir, logger: cliLogger() });
     const core = opened.core;
     core.subscribe(onEvent);
     if (token === undefined) core.startScanners();

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import type { ApiResult, TerminalApi, TerminalEvent, TerminalMethod } from '../../shared/contracts/terminalApi.js';
 import { createApi } from '../../shared/contracts/apiTransport.js';
-import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
+import type { CoreProcessData, FromCore, ToCore } from './coreProcessMessages.js';
 
 export interface CoreConnection {
   api: TerminalApi;
@@ -13,18 +13,18 @@ export interface CoreConnection {
   close(): Promise<void>;
 }
 
-/** The built worker entry (tests run from sources, the worker always from the build). */
-function workerEntry(): URL {
+/** The built core process entry (tests run from sources, the core process always from the build). */
+function coreProcessEntry(): URL {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./coreWorker.js', import.meta.url);
-  const built = new URL('../../../dist/node/worker/coreWorker.js', import.meta.url);
+  if (here.endsWith('.js')) return new URL('./coreProcessMain.js', import.meta.url);
+  const built = new URL('../../../dist/node/coreProcess/coreProcessMain.js', import.meta.url);
   if (!existsSync(built)) throw new Error('the terminal is not built: run `npm run build`');
   return built;
 }
 
 /** Starts the core in a child process and returns the typed API over its IPC channel. */
-export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
-  const worker = fork(fileURLToPath(workerEntry()), [JSON.stringify(data)], {
+export function startCoreProcess(data: CoreProcessData): Promise<CoreConnection> {
+  const worker = fork(fileURLToPath(coreProcessEntry()), [JSON.stringify(data)], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

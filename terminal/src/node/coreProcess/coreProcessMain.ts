@@ -1,8 +1,7 @@
 import pino from 'pino';
 import { dispatch } from '../../shared/contracts/apiTransport.js';
-import { openCore, type OpenedCore } from '../core/openCore.js';
-import { createScannerHost } from '../scanners/scannerHost.js';
-import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
+import { openWiredCore, type WiredCore } from '../host/wiredCore.js';
+import { parseCoreProcessData, type CoreProcessData, type FromCore, type ToCore } from './coreProcessMessages.js';
 
 /**
  * The terminal core in its own process (a child of `serve`, or Electron's utilityProcess):
@@ -10,12 +9,21 @@ import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
  * here too (serialport's native poller is not safe in worker threads). Calls arrive already
  * validated against the contract; they are validated again here, where they touch the database.
  */
-if (process.send === undefined) throw new Error('coreWorker must run as a child process with an IPC channel');
+if (process.send === undefined) throw new Error('coreProcessMain must run as a child process with an IPC channel');
 const processSend = process.send.bind(process);
 const send = (message: FromCore, callback?: () => void): void => {
   processSend(message, undefined, undefined, callback);
 };
-const data = JSON.parse(process.argv[2] ?? '{}') as CoreWorkerData;
+const data = await startDataOrReport();
+
+/** The start data, validated; a parent that sent something else hears why, and the process ends. */
+async function startDataOrReport(): Promise<CoreProcessData> {
+  const started = parseCoreProcessData(process.argv[2]);
+  if (started.ok) return started.data;
+  const failed: FromCore = { type: 'failed', message: started.message, code: 'InvalidStartData' };
+  send(failed, () => process.exit(1));
+  return new Promise<never>(() => undefined);
+}
 const logger = pino({ level: data.logLevel, base: { component: 'terminal-core' } }, pino.destination(2));
 const post = (message: FromCore): void => {
   send(message);
@@ -25,20 +33,11 @@ process.on('disconnect', () => {
   void Promise.all([scanners.stopAll(), opened.sync?.stop()]).finally(() => process.exit(0));
 });
 
-const scanners = createScannerHost({
-  clock: { now: () => Date.now() },
-  logger: logger.child({ component: 'scanner' }),
-  onScan: (event) => {
-    opened.core.acceptScanEvent(event).catch((error: unknown) => logger.error({ err: error }, 'scan handling failed'));
-  },
-  onProblem: (problem) => opened.core.reportScannerProblem(problem),
-  onStatus: (id, status) => opened.core.reportScannerStatus(id, status),
-});
-const opened = await openOrReport();
+const { opened, scanners } = await openOrReport();
 
-async function openOrReport(): Promise<OpenedCore> {
+async function openOrReport(): Promise<WiredCore> {
   try {
-    return openCore({ dataDir: data.dataDir, logger, scanners, duplicateWindowMs: data.duplicateWindowMs });
+    return openWiredCore({ dataDir: data.dataDir, logger, scannerLogger: logger.child({ component: 'scanner' }), duplicateWindowMs: data.duplicateWindowMs });
   } catch (error) {
     const failed: FromCore = { type: 'failed', message: error instanceof Error ? error.message : String(error), code: error instanceof Error ? error.name : 'Error' };
     send(failed, () => process.exit(1));
