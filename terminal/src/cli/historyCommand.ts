@@ -4,7 +4,7 @@ import type { HistoryPage, RecordView } from '../shared/contracts/terminalApi.js
 import { REASON_TEXT } from '../shared/reasonText.js';
 import { openCore } from '../node/core/openCore.js';
 import { cliLogger, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
-import { callServe } from './loopbackClient.js';
+import { serveApi } from './loopbackClient.js';
 
 /** Pages of this size are read until the records are older than the day asked for (or there are none left). */
 const PAGE = 200;
@@ -63,8 +63,9 @@ async function readSince(dataDir: string, since: number): Promise<RecordView[]> 
   let page: (beforeSeq: number | undefined) => Promise<HistoryPage>;
   let close = (): void => undefined;
   if (serve !== null) {
+    const api = serveApi(serve);
     page = async (beforeSeq) => {
-      const result = await callServe(serve, 'history', { limit: PAGE, ...(beforeSeq === undefined ? {} : { beforeSeq }) });
+      const result = await api.history({ limit: PAGE, ...(beforeSeq === undefined ? {} : { beforeSeq }) });
       if (!result.ok) throw new Error(result.error.message);
       return result.value;
     };

@@ -1,15 +1,19 @@
 import WebSocket from 'ws';
-import type { ApiResult, TerminalApiOutputs, TerminalEvent, TerminalMethod } from '../shared/contracts/terminalApi.js';
+import type { TerminalApi, TerminalEvent } from '../shared/contracts/terminalApi.js';
+import { createApi } from '../shared/contracts/apiTransport.js';
 import type { ServeInfo } from './cliSupport.js';
 
-/** Calls a running `tegata-terminal serve` through its loopback API. */
-export async function callServe<M extends TerminalMethod>(info: ServeInfo, method: M, input: object): Promise<ApiResult<TerminalApiOutputs[M]>> {
-  const response = await fetch(`http://127.0.0.1:${info.port}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
+/** The typed API of a running `tegata-terminal serve`, through its loopback HTTP API. */
+export function serveApi(info: ServeInfo): TerminalApi {
+  return createApi(async (method, input) => {
+    const response = await fetch(`http://127.0.0.1:${info.port}/api/${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    const answer: unknown = await response.json();
+    return answer;
   });
-  return (await response.json()) as ApiResult<TerminalApiOutputs[M]>;
 }
 
 /** Subscribes to a running `serve`'s events; resolves once the socket is open and greeted. */

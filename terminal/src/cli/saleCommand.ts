@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { ApiParsedInput, ApiResult, RecordView, ScanOutcome, TerminalEvent } from '../shared/contracts/terminalApi.js';
-import { openCore } from '../node/core/openCore.js';
-import { createScannerHost } from '../node/scanners/scannerHost.js';
+import { openWiredCore } from '../node/host/wiredCore.js';
 import { amountOption, cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
-import { callServe, subscribeServe } from './loopbackClient.js';
+import { serveApi, subscribeServe } from './loopbackClient.js';
 
 /**
  * One sale from the command line (QA scripts): start it, wait for one scan from the configured
@@ -39,21 +38,14 @@ export async function saleCommand(args: readonly string[]): Promise<number> {
   let submit: (text: string) => Promise<ApiResult<ScanOutcome>>;
   if (serve !== null) {
     const unsubscribe = await subscribeServe(serve, onEvent);
-    const started = await callServe(serve, 'startSale', { amount, currency });
+    const api = serveApi(serve);
+    const started = await api.startSale({ amount, currency });
     if (!started.ok) throw new UsageError(started.error.message);
-    cancel = () => callServe(serve, 'cancelSale', {});
+    cancel = () => api.cancelSale({});
     cleanup = () => Promise.resolve(unsubscribe());
-    submit = (text) => callServe(serve, 'submitScan', scanOf(text));
+    submit = (text) => api.submitScan(scanOf(text));
   } else {
-    const logger = cliLogger();
-    const scanners = createScannerHost({
-      clock: { now: () => Date.now() },
-      logger,
-      onScan: (event) => void opened.core.acceptScanEvent(event),
-      onProblem: (problem) => opened.core.reportScannerProblem(problem),
-      onStatus: (id, status) => opened.core.reportScannerStatus(id, status),
-    });
-    const opened = openCore({ dataDir, logger, scanners });
+    const { opened, scanners } = openWiredCore({ dataDir, logger: cliLogger() });
     const core = opened.core;
     core.subscribe(onEvent);
     if (token === undefined) core.startScanners();

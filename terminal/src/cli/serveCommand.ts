@@ -3,11 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, mkdirSync } from 'node:fs';
 import { startLoopbackServer } from '../node/api/loopbackServer.js';
 import { loadTerminalConfig } from '../node/config/terminalConfig.js';
-import { startCoreWorker, type CoreConnection } from '../node/worker/coreClient.js';
-import { nodeEd25519 } from '@tegata/protocol/node';
-import { terminalApi, type TerminalEvent, type TerminalHandlers, type TerminalMethod } from '../shared/contracts/terminalApi.js';
-import { createUnenrolledTerminal } from '../node/enroll/unenrolledTerminal.js';
-import { readIdentity } from '../node/identity/terminalIdentity.js';
+import { startTerminalHost } from '../node/host/terminalHost.js';
 import { cliLogger, integerOption, removeServeInfo, resolveDataDir, UsageError, writeServeInfo } from './cliSupport.js';
 
 /** The built renderer, if this package has one. */
@@ -30,39 +26,21 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   // The API the server serves; before enrollment a stand-in that can enroll, then the core.
-  const listeners = new Set<(event: TerminalEvent) => void>();
-  let core: CoreConnection | null = null;
-  let coreExited!: () => void;
-  const exited = new Promise<'core_exited'>((resolve) => (coreExited = () => resolve('core_exited')));
-  const startCore = async (): Promise<void> => {
-    core = await startCoreWorker({ dataDir, logLevel: config.logLevel, duplicateWindowMs: config.duplicateWindowMs });
-    void core.exited.then(() => coreExited());
-    core.subscribe((event) => {
-      for (const listener of listeners) listener(event);
-    });
-    for (const scanner of config.scanners) {
-      const applied = await core.api.configureScanner(scanner);
-      if (!applied.ok) logger.warn({ scanner: scanner.id, message: applied.error.message }, 'scanner from the config file not applied');
-    }
-    current = core.api;
-  };
-  let current: TerminalHandlers;
-  if (readIdentity(dataDir, nodeEd25519) === null) {
-    current = createUnenrolledTerminal({ dataDir, ed25519: nodeEd25519, logger, nowMs: () => Date.now(), onEnrolled: startCore });
+  const host = await startTerminalHost({
+    dataDir,
+    logLevel: config.logLevel,
+    duplicateWindowMs: config.duplicateWindowMs,
+    scanners: config.scanners,
+    logger,
+  });
+  if (!host.enrolledAtStart) {
     process.stderr.write('tegata-terminal: this register is not enrolled yet; enroll it through the API or `tegata-terminal enroll`\n');
-  } else {
-    await startCore();
   }
-  const api = Object.fromEntries(
-    (Object.keys(terminalApi) as TerminalMethod[]).map((method) => [method, (input: never) => (current[method] as (input: never) => unknown)(input)]),
-  ) as unknown as TerminalHandlers;
+  const exited = host.coreExited.then(() => 'core_exited' as const);
   const staticDir = values.static ?? config.staticDir ?? defaultStaticDir();
   const server = await startLoopbackServer({
-    api,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    api: host.api,
+    subscribe: (listener) => host.events.subscribe(listener),
     port,
     logger,
     ...(staticDir === undefined ? {} : { staticDir }),
@@ -81,6 +59,6 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     process.stderr.write('tegata-terminal: the register core stopped unexpectedly; serve is exiting\n');
     return 1;
   }
-  await (core as CoreConnection | null)?.close();
+  await host.stop();
   return 0;
 }

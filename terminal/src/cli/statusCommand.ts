@@ -5,7 +5,7 @@ import type { TerminalStatus } from '../shared/contracts/terminalApi.js';
 import { BACKEND_URL_KEY, openCore } from '../node/core/openCore.js';
 import { BackendClient } from '../node/sync/backendClient.js';
 import { cliLogger, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
-import { callServe } from './loopbackClient.js';
+import { serveApi } from './loopbackClient.js';
 
 /** How long `status` waits for the backend when the register is not running. */
 const PROBE_TIMEOUT_MS = 1500;
@@ -41,7 +41,7 @@ export async function statusCommand(args: readonly string[]): Promise<number> {
 async function readStatus(dataDir: string): Promise<{ status: TerminalStatus; connection: ConnectionView }> {
   const serve = readServeInfo(dataDir);
   if (serve !== null) {
-    const result = await callServe(serve, 'status', {});
+    const result = await serveApi(serve).status({});
     if (!result.ok) throw new Error(result.error.message);
     const status = result.value;
     return { status, connection: { registerRunning: true, backendUrl: null, backendReachable: status.online, backendError: null } };

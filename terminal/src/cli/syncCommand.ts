@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { openCore } from '../node/core/openCore.js';
 import { cliLogger, integerOption, readServeInfo, resolveDataDir, UsageError } from './cliSupport.js';
-import { callServe } from './loopbackClient.js';
+import { serveApi } from './loopbackClient.js';
 
 /**
  * "Sync now" from the command line: runs rounds until nothing waits (or --rounds), showing
@@ -21,7 +21,7 @@ export async function syncCommand(args: readonly string[]): Promise<number> {
 
   const serve = readServeInfo(dataDir);
   if (serve !== null) {
-    const result = await callServe(serve, 'syncNow', {});
+    const result = await serveApi(serve).syncNow({});
     process.stdout.write(`${JSON.stringify(result.ok ? result.value : result.error)}\n`);
     return result.ok && result.value.ok ? 0 : 1;
   }

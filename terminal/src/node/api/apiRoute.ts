@@ -1,11 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  terminalApi,
-  type ApiError,
-  type ApiResult,
-  type TerminalHandlers,
-  type TerminalMethod,
-} from '../../shared/contracts/terminalApi.js';
+import type { ApiError, TerminalHandlers } from '../../shared/contracts/terminalApi.js';
+import { dispatch, isTerminalMethod, mutates } from '../../shared/contracts/apiTransport.js';
 import type { LoopbackLogger } from './loopbackLogger.js';
 import { hasBearerToken, refusalBody, sendJson, sendRefusal, type Refusal } from './requestGuards.js';
 
@@ -18,6 +13,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * logs and for tools. A `Record` so that a new code does not compile until it has a status.
  */
 export const API_ERROR_STATUS: Readonly<Record<ApiError['code'], number>> = {
+  unknown_method: 404,
   invalid_input: 400,
   not_found: 404,
   no_sale: 409,
@@ -43,8 +39,6 @@ export interface ApiRouteDeps {
   logger: LoopbackLogger;
 }
 
-const isMethod = (name: string): name is TerminalMethod => Object.hasOwn(terminalApi, name);
-
 /**
  * `GET|POST /api/<method>`. GET is only for methods that do not mutate, and takes its input as
  * `?input=<JSON>` (absent: `{}`); POST takes a JSON body (empty: `{}`) and must say
@@ -57,8 +51,8 @@ export async function handleApiRequest(
   query: string,
   deps: ApiRouteDeps,
 ): Promise<void> {
-  const known = isMethod(name) ? name : null;
-  const allow = known !== null && terminalApi[known].mutates ? 'POST' : 'GET, POST';
+  const known = isTerminalMethod(name) ? name : null;
+  const allow = known !== null && mutates(known) ? 'POST' : 'GET, POST';
   // Before the token check: a CORS preflight carries no token, and must fail all the same.
   if (req.method !== 'GET' && req.method !== 'POST') {
     return sendRefusal(res, { status: 405, code: 'method_not_allowed', message: `use ${allow}` }, { Allow: allow });
@@ -69,8 +63,7 @@ export async function handleApiRequest(
   if (known === null) {
     return sendRefusal(res, { status: 404, code: 'unknown_method', message: 'no such API method' });
   }
-  const spec = terminalApi[known];
-  if (req.method === 'GET' && spec.mutates) {
+  if (req.method === 'GET' && mutates(known)) {
     return sendRefusal(res, { status: 405, code: 'method_not_allowed', message: `${known} changes state: use POST` }, { Allow: 'POST' });
   }
 
@@ -80,19 +73,12 @@ export async function handleApiRequest(
     return sendRefusal(res, raw.refusal, raw.refusal.status === 413 ? { Connection: 'close' } : {});
   }
 
-  const parsed = spec.input.safeParse(raw.value);
-  if (!parsed.success) {
-    const message = parsed.error.issues
-      .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)'}: ${issue.message}`)
-      .join('; ');
-    return sendRefusal(res, { status: 400, code: 'invalid_input', message });
-  }
-
   let body: string;
   let status: number;
   try {
-    const result = await invoke(deps.api, known, parsed.data);
-    if (!isApiResult(result)) throw new TypeError(`${known} answered something that is not an ApiResult`);
+    // Parses the input with the method's schema (a 400 `invalid_input` naming the field) and
+    // checks the handler answered an ApiResult (thrown otherwise: a 500 below).
+    const result = await dispatch(deps.api, known, raw.value);
     status = result.ok ? 200 : statusForApiError(result.error.code);
     body = JSON.stringify(result);
   } catch (error) {
@@ -101,21 +87,6 @@ export async function handleApiRequest(
   }
   // Busy is the one refusal worth retrying as-is.
   sendJson(res, status, body, status === 503 ? { 'Retry-After': '1' } : {});
-}
-
-/** One call site for every method: the input was validated against this method's schema. */
-function invoke(api: TerminalHandlers, method: TerminalMethod, input: unknown): Promise<unknown> {
-  const handler = api[method] as (input: unknown) => Promise<unknown>;
-  return handler.call(api, input);
-}
-
-function isApiResult(value: unknown): value is ApiResult<unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const { ok } = value as { ok?: unknown };
-  if (ok === true) return 'value' in value;
-  if (ok !== false) return false;
-  const { error } = value as { error?: unknown };
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
 }
 
 type RawInput = { kind: 'ok'; value: unknown } | { kind: 'refused'; refusal: Refusal } | { kind: 'aborted' };

@@ -221,6 +221,7 @@ export type TerminalHandlers = {
 /** Refusals are values (STYLE.md habit 4): a stable code and words for a person. */
 export interface ApiError {
   code:
+    | 'unknown_method'
     | 'invalid_input'
     | 'no_sale'
     | 'sale_in_progress'

@@ -1,35 +1,30 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import {
-  terminalApi,
-  type ApiResult,
-  type TerminalEvent,
-  type TerminalHandlers,
-  type TerminalMethod,
-} from '../../shared/contracts/terminalApi.js';
-import type { CoreWorkerData, FromCore, ToCore } from './workerMessages.js';
+import type { ApiResult, TerminalApi, TerminalEvent, TerminalMethod } from '../../shared/contracts/terminalApi.js';
+import { createApi } from '../../shared/contracts/apiTransport.js';
+import type { CoreProcessData, FromCore, ToCore } from './coreProcessMessages.js';
 
 export interface CoreConnection {
-  api: TerminalHandlers;
+  api: TerminalApi;
   /** Resolves with the exit code when the core process ends, for whatever reason. */
   exited: Promise<number | null>;
   subscribe(listener: (event: TerminalEvent) => void): () => void;
   close(): Promise<void>;
 }
 
-/** The built worker entry (tests run from sources, the worker always from the build). */
-function workerEntry(): URL {
+/** The built core process entry (tests run from sources, the core process always from the build). */
+function coreProcessEntry(): URL {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./coreWorker.js', import.meta.url);
-  const built = new URL('../../../dist/node/worker/coreWorker.js', import.meta.url);
+  if (here.endsWith('.js')) return new URL('./coreProcessMain.js', import.meta.url);
+  const built = new URL('../../../dist/node/coreProcess/coreProcessMain.js', import.meta.url);
   if (!existsSync(built)) throw new Error('the terminal is not built: run `npm run build`');
   return built;
 }
 
 /** Starts the core in a child process and returns the typed API over its IPC channel. */
-export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
-  const worker = fork(fileURLToPath(workerEntry()), [JSON.stringify(data)], {
+export function startCoreProcess(data: CoreProcessData): Promise<CoreConnection> {
+  const worker = fork(fileURLToPath(coreProcessEntry()), [JSON.stringify(data)], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -81,7 +76,7 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
       closed?.();
     });
 
-    const call = (method: TerminalMethod) => (input: unknown) =>
+    const call = (method: TerminalMethod, input: unknown): Promise<ApiResult<unknown>> =>
       new Promise<ApiResult<unknown>>((settle) => {
         if (exitError !== null) {
           settle({ ok: false, error: { code: 'internal', message: 'The register core stopped.' } });
@@ -93,12 +88,8 @@ export function startCoreWorker(data: CoreWorkerData): Promise<CoreConnection> {
         postMessage(message);
       });
 
-    const api = Object.fromEntries(
-      (Object.keys(terminalApi) as TerminalMethod[]).map((method) => [method, call(method)]),
-    ) as unknown as TerminalHandlers;
-
     const connection: CoreConnection = {
-      api,
+      api: createApi(call),
       exited,
       subscribe(listener) {
         listeners.add(listener);
