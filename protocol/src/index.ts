@@ -22,5 +22,6 @@ export * from './trust/acceptTrustBundle.js';
 export * from './token/deviceKeysFile.js';
 export * from './requests/signedRequest.js';
 export * from './journal/journalRecord.js';
+export * from './journal/journalRow.js';
 export * from './journal/uuidv7.js';
 export * from './journal/outcomes.js';

@@ -15,6 +15,7 @@
  */
 import {
   fromBase64url,
+  journalRecordToRow,
   parseJournalRecord,
   verifyRecord,
   type JournalRecord,
@@ -153,23 +154,9 @@ export async function ingestJournal(ctx: AppContext, terminalId: string, records
       }
 
       stored.push({
-          id: record.id,
+          ...journalRecordToRow(record),
           terminal_id: terminalId,
           store_id: terminal.store_id,
-          seq: record.seq,
-          kind: record.kind,
-          created_at: record.createdAt,
-          amount: record.amount,
-          currency: record.currency,
-          token: record.token,
-          decision: record.decision,
-          reason: record.reason,
-          ref: record.ref,
-          trust_serial: record.trustSerial,
-          authorization: record.authorization,
-          prev_hash: record.prevHash,
-          hash: record.hash,
-          signature: record.signature,
           received_at: arrivalMs,
           status: quarantine ? 'quarantined' : 'accepted',
           device_id: tokenDeviceId(record.token),

@@ -8,11 +8,10 @@
  * settled in seq order through the normal settlement path, with the verification bounds of the
  * upload that brought them, and become 'accepted'. Records made after the revocation stay held.
  */
-import type { JournalDecision, JournalKind, JournalRecord } from '@tegata/protocol';
-import type { Selectable } from 'kysely';
+import { journalRecordFromRow } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import { inTransaction, lockRows } from '../db/database.js';
-import type { JournalRecordsTable, Terminal } from '../db/schema.js';
+import type { Terminal } from '../db/schema.js';
 import { ProblemError } from '../http/problemError.js';
 import { lockWallets, prepareRecords } from './journal.js';
 import { chunks } from './ledger.js';
@@ -45,7 +44,6 @@ export interface ReleaseResult {
   outcomes: { recordId: string; outcome: string }[];
 }
 
-type JournalRow = Selectable<JournalRecordsTable>;
 
 export function shortenToken(token: string | null): string | null {
   if (token === null) return null;
@@ -103,27 +101,6 @@ export async function listQuarantine(ctx: AppContext, options: { terminalId?: st
   }));
 }
 
-function toRecord(row: JournalRow): JournalRecord {
-  return {
-    id: row.id,
-    terminalId: row.terminal_id,
-    seq: row.seq,
-    kind: row.kind as JournalKind,
-    createdAt: row.created_at,
-    amount: row.amount,
-    currency: row.currency,
-    token: row.token,
-    decision: row.decision as JournalDecision,
-    reason: row.reason,
-    ref: row.ref,
-    trustSerial: row.trust_serial,
-    authorization: row.authorization,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-    signature: row.signature,
-  };
-}
-
 /** The lower verification bound of the upload that brought each seq (from its quarantined_record flag). */
 async function uploadBounds(ctx: AppContext, terminal: Terminal): Promise<(seq: number) => number | undefined> {
   const rows = await ctx.db.kysely
@@ -164,7 +141,7 @@ export async function releaseQuarantine(ctx: AppContext, terminalId: string): Pr
           .where('created_at', '<=', revokedAt)
           .orderBy('seq')
           .execute();
-  const records = candidates.map(toRecord);
+  const records = candidates.map(journalRecordFromRow);
   const receivedAt = new Map(candidates.map((row) => [row.id, row.received_at]));
   const lowerBoundOf = await uploadBounds(ctx, before);
   const skewMs = ctx.config.policy.clockSkewSeconds * 1000;
