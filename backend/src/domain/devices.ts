@@ -16,6 +16,7 @@ import {
   toHex,
 } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
+import type { Device } from '../db/schema.js';
 import { inTransaction, isUniqueViolation, lockRows } from '../db/database.js';
 import { ProblemError } from '../http/problemError.js';
 import { activeIssuer } from '../keys/keyFiles.js';
@@ -153,6 +154,11 @@ export async function bindDevice(ctx: AppContext, request: BindRequest): Promise
   });
   if (result.old.length > 0) await ctx.trust.rebuild('device replaced');
   return { ...result.issued, replaced: result.old, status: mode.kind, pendingUntil: mode.kind === 'pending' ? mode.pendingUntil : null };
+}
+
+/** A device by id, whatever its state (device-signed requests look up their key here). */
+export function findDevice(ctx: AppContext, deviceId: string): Promise<Device | undefined> {
+  return ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirst();
 }
 
 /**

@@ -6,17 +6,16 @@
  */
 import type { FastifyRequest } from 'fastify';
 import './requestContext.js';
-import { fromBase64url, readSignedRequestHeaders, REQUEST_TIME_WINDOW_MS, SIGNED_REQUEST_HEADERS, verifySignedRequest } from '@tegata/protocol';
+import { SIGNED_REQUEST_HEADERS } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import type { Device } from '../db/schema.js';
 import { sessionOfToken } from '../domain/accounts/sessions.js';
-import { promoteDuePhones } from '../domain/devices.js';
+import { findDevice, promoteDuePhones } from '../domain/devices.js';
 import { ProblemError } from './problemError.js';
-import { signedRequestProblem } from './signedRequestProblem.js';
+import { checkSignedRequest } from './signedRequest.js';
 import type { Customer } from './route.js';
 import type { CustomerAuth } from './server.js';
 
-const EMPTY = new Uint8Array(0);
 const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
 
 /** True when the request carries the device header (it then must verify). */
@@ -25,27 +24,22 @@ export function isDeviceSigned(request: FastifyRequest): boolean {
 }
 
 export async function authenticateDevice(ctx: AppContext, request: FastifyRequest): Promise<Device> {
-  const headers = readSignedRequestHeaders('device', request.headers);
   const nowMs = ctx.clock.nowMs();
-  const inWindow = headers.ok && Math.abs(nowMs - headers.timestampMs) <= REQUEST_TIME_WINDOW_MS;
-  const find = (id: string) => ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
-  let device = headers.ok && inWindow ? await find(headers.principalId) : undefined;
-  // A pending phone whose hold has just ended is the active one from now on.
-  if (headers.ok && device?.status === 'pending' && (device.pending_until ?? Infinity) <= nowMs && (await promoteDuePhones(ctx, device.account_id))) {
-    device = await find(headers.principalId);
-  }
-  const publicKey = device === undefined ? null : fromBase64url(device.public_key);
-  const result = verifySignedRequest(ctx.ed, {
-    kind: 'device',
-    method: request.method,
-    target: request.raw.url ?? request.url,
-    headers: request.headers,
-    body: request.rawBody ?? EMPTY,
+  const checked = await checkSignedRequest(request, 'device', {
+    ed25519: ctx.ed,
     nowMs,
-    lookupKey: () => (device === undefined || publicKey === null ? undefined : { publicKey, revoked: device.status === 'revoked' }),
+    find: async (id) => {
+      const device = await findDevice(ctx, id);
+      // A pending phone whose hold has just ended is the active one from now on.
+      if (device?.status === 'pending' && (device.pending_until ?? Infinity) <= nowMs && (await promoteDuePhones(ctx, device.account_id))) {
+        return findDevice(ctx, id);
+      }
+      return device;
+    },
+    revoked: (device) => device.status === 'revoked',
   });
-  if (result.ok) {
-    if (device === undefined) throw new Error('verified a device request without a device');
+  if (checked.ok) {
+    const device = checked.principal;
     // A pending phone confirms nothing (issue 17): not a login, a reset, a password change, a binding.
     if (device.status === 'pending') {
       throw ProblemError.of(403, 'device_pending', 'This phone is waiting for its hold to end', {
@@ -55,9 +49,7 @@ export async function authenticateDevice(ctx: AppContext, request: FastifyReques
     }
     return device;
   }
-  const common = signedRequestProblem(result);
-  if (common !== null) throw common;
-  if (result.code === 'revoked_principal') throw ProblemError.of(403, 'device_revoked', 'This device has been revoked');
+  if (checked.code === 'revoked_principal') throw ProblemError.of(403, 'device_revoked', 'This device has been revoked');
   // An unknown device gets the answer of a bad signature: device ids are not secrets, but
   // whether one is bound here is nobody else's business.
   throw ProblemError.of(401, 'bad_signature', 'The request signature does not verify');
