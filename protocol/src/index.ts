@@ -24,3 +24,4 @@ export * from './requests/signedRequest.js';
 export * from './journal/journalRecord.js';
 export * from './journal/uuidv7.js';
 export * from './journal/outcomes.js';
+export * from './api/index.js';
