@@ -36,3 +36,23 @@ export function apiPath(path: string, params: Readonly<Record<string, string>> =
 export function routeKey(route: Pick<ApiRoute, 'method' | 'path'>): string {
   return `${route.method} ${route.path}`;
 }
+
+/** What a route answers on success: the output of one of its reply schemas (undefined for no body). */
+export type ApiReply<R extends ApiRoute> = {
+  [S in keyof R['responses']]: R['responses'][S] extends z.ZodType ? z.output<R['responses'][S]> : undefined;
+}[keyof R['responses']];
+
+/**
+ * Checks a success answer against the route's reply schema for its status: a status the route
+ * does not answer with, or a body that does not match, is a problem (a sentence), not a reply.
+ */
+export function parseApiReply<R extends ApiRoute>(route: R, status: number, body: unknown): { ok: true; body: ApiReply<R> } | { ok: false; problem: string } {
+  const schema = route.responses[status];
+  if (schema === undefined) return { ok: false, problem: `${routeKey(route)} does not answer ${status}` };
+  if (schema === null) return { ok: true, body: undefined as ApiReply<R> };
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { ok: true, body: parsed.data as ApiReply<R> };
+  const issue = parsed.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
+  return { ok: false, problem: `${where}${issue?.message ?? 'invalid'}` };
+}

@@ -33,7 +33,8 @@ export type JournalReply = z.infer<typeof journalReplySchema>;
 
 export const outcomesReplySchema = z.object({
   outcomes: z.array(z.object({ id: z.string(), outcome: z.enum(SETTLEMENT_OUTCOMES), at: z.number().int() })),
-  cursor: outcomesCursorSchema,
+  /** Opaque to the register, which passes it back as `after` (the backend checks it there). */
+  cursor: z.string(),
 });
 export type OutcomesReply = z.infer<typeof outcomesReplySchema>;
 
