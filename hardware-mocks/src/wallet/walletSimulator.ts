@@ -13,6 +13,7 @@ import {
   fromBase64url,
   parseApiReply,
   parseCertificate,
+  routeKey,
   signRequest,
   toBase64url,
   utf8Encode,
@@ -70,13 +71,9 @@ export interface BoundDevice {
   cumulativeLimit: number;
 }
 
-export interface WalletBalance {
-  balance: number;
-  currency: number;
-  transactions: { id: string; kind: string; amount: number; createdAt: number }[];
-}
+export type WalletBalance = ApiReply<typeof customerApi.wallet>;
 
-export type TopupResult = { status: 'succeeded'; topupId: string; amount: number; balance: number };
+export type TopupResult = Extract<ApiReply<typeof customerApi.topUp>, { status: 'succeeded' }>;
 
 export class WalletSimulator {
   readonly #options: Required<Omit<WalletSimulatorOptions, 'url'>>;
@@ -211,7 +208,9 @@ export class WalletSimulator {
     const { result, code } = await this.#withCode(channel === 'sms' ? phone : email, () =>
       this.#request(customerApi.logIn, { body: { login: phone, password, channel } }),
     );
-    if (!('challengeId' in result.body)) throw new WalletError('POST /v1/sessions → 200: a session without a second factor, from a request not signed by a phone', 200, 'invalid_response');
+    if (!('challengeId' in result.body)) {
+      throw new WalletError(`${routeKey(customerApi.logIn)} → ${result.status}: a session without a second factor, for a request no phone signed`, result.status, 'invalid_response');
+    }
     const session = await this.#request(customerApi.verifyLogin, {
       body: { challengeId: result.body.challengeId, code },
     });
@@ -311,7 +310,7 @@ export class WalletSimulator {
       body: { response: options.answer ?? '424242' },
     });
     if (answered.body.status !== 'succeeded') {
-      throw new WalletError(`POST /v1/wallet/topups/${started.body.topupId}/challenge → ${answered.status}: a credited top-up was expected`, answered.status, 'invalid_response');
+      throw new WalletError(`${routeKey(customerApi.answerTopupChallenge)} → ${answered.status}: a credited top-up was expected`, answered.status, 'invalid_response');
     }
     return answered.body;
   }
