@@ -25,3 +25,4 @@ export * from './journal/journalRecord.js';
 export * from './journal/journalRow.js';
 export * from './journal/uuidv7.js';
 export * from './journal/outcomes.js';
+export * from './api/index.js';

@@ -1,5 +1,5 @@
 /** Sign-up and login (PROTOCOL.md §8 wallet routes). */
-import { z } from 'zod';
+import { customerApi } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import { sendStepUpCode } from '../domain/accounts/deviceBinding.js';
 import { thisWasntMe } from '../domain/accounts/notMe.js';
@@ -10,22 +10,18 @@ import { clientOf } from '../http/client.js';
 import { authenticateDevice, isDeviceSigned } from '../http/customerAuth.js';
 import { defineRoute, json, noContent, type AnyRoute } from '../http/route.js';
 
-const code = z.string().max(16);
-const password = z.string().min(1).max(4096);
-const session = z.object({ sessionToken: z.string(), expiresAt: z.number().int(), scope: z.enum(['full', 'restricted']) });
-
 export function accountRoutes(ctx: AppContext): AnyRoute[] {
   const tags = ['wallet'];
   return [
     defineRoute({
-      method: 'POST',
-      url: '/v1/accounts',
+      method: customerApi.signUp.method,
+      url: customerApi.signUp.path,
       operationId: 'signUp',
       summary: 'Start a sign-up: one code goes by SMS, another by e-mail. 202 whether or not the addresses already have an account',
       tags,
       auth: 'none',
-      body: z.object({ phone: z.string().max(64), email: z.string().max(320), password }),
-      responses: { 202: { description: 'Codes sent where they can be', schema: z.object({ status: z.literal('codes_sent') }) } },
+      body: customerApi.signUp.body,
+      responses: { 202: { description: 'Codes sent where they can be', schema: customerApi.signUp.responses[202] } },
       problems: ['invalid_request', 'weak_password', 'too_many_attempts'],
       handler: async ({ body, request }) => {
         await startSignup(ctx, body, clientOf(request));
@@ -33,30 +29,30 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/accounts/verify',
+      method: customerApi.verifySignUp.method,
+      url: customerApi.verifySignUp.path,
       operationId: 'verifySignUp',
       summary: 'Finish a sign-up with both codes (both channels verified)',
       tags,
       auth: 'none',
-      body: z.object({ phone: z.string().max(64), smsCode: code, emailCode: code }),
-      responses: { 201: { description: 'Account created', schema: z.object({ accountId: z.string() }) } },
+      body: customerApi.verifySignUp.body,
+      responses: { 201: { description: 'Account created', schema: customerApi.verifySignUp.responses[201] } },
       problems: ['invalid_code', 'too_many_attempts'],
       handler: async ({ body, request }) => json(201, await verifySignup(ctx, body, clientOf(request))),
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/sessions',
+      method: customerApi.logIn.method,
+      url: customerApi.logIn.path,
       operationId: 'logIn',
       summary:
         'Log in: the password opens a challenge whose code goes by SMS (full session) or e-mail (restricted: view the wallet, remove devices). Signed by the bound phone (Tegata-Device), it gives the session at once',
       tags,
       auth: 'none',
-      body: z.object({ login: z.string().max(320), password, channel: z.enum(['sms', 'email']).optional() }),
+      body: customerApi.logIn.body,
       responses: {
         200: {
           description: 'A challenge, or with a device signature a session',
-          schema: z.union([z.object({ challengeId: z.string(), channel: z.enum(['sms', 'email']) }), session]),
+          schema: customerApi.logIn.responses[200],
         },
       },
       problems: ['invalid_credentials', 'too_many_attempts', 'too_many_codes', 'bad_signature', 'device_revoked'],
@@ -66,27 +62,27 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/sessions/verify',
+      method: customerApi.verifyLogin.method,
+      url: customerApi.verifyLogin.path,
       operationId: 'verifyLogin',
       summary: 'The code of a login challenge gives the session',
       tags,
       auth: 'none',
-      body: z.object({ challengeId: z.string().max(64), code }),
-      responses: { 200: { description: 'The session', schema: session } },
+      body: customerApi.verifyLogin.body,
+      responses: { 200: { description: 'The session', schema: customerApi.verifyLogin.responses[200] } },
       problems: ['invalid_code', 'too_many_attempts'],
       handler: async ({ body, request }) => json(200, await verifyLogin(ctx, body, clientOf(request))),
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/account/password',
+      method: customerApi.changePassword.method,
+      url: customerApi.changePassword.path,
       operationId: 'changePassword',
       summary:
         'Change the password: a full session, the current password, and either a signature of the established phone (Tegata-Device) or an e-mail code ' +
         '(POST /v1/account/email-code, action "password"; this opens the cool-down). Ends every session, this one too',
       tags,
       auth: 'session_full',
-      body: z.object({ currentPassword: password, newPassword: password, emailCode: code.optional() }),
+      body: customerApi.changePassword.body,
       responses: { 204: { description: 'Changed' } },
       problems: [
         'invalid_credentials',
@@ -108,15 +104,15 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/account/email-code',
+      method: customerApi.sendStepUpCode.method,
+      url: customerApi.sendStepUpCode.path,
       operationId: 'sendStepUpCode',
       summary:
         'From a full session: a code by e-mail to the address on file, for binding a phone without the bound one (action "bind") or changing the password (action "password")',
       tags,
       auth: 'session_full',
-      body: z.object({ action: z.enum(['bind', 'password']) }),
-      responses: { 202: { description: 'Sent', schema: z.object({ status: z.literal('code_sent') }) } },
+      body: customerApi.sendStepUpCode.body,
+      responses: { 202: { description: 'Sent', schema: customerApi.sendStepUpCode.responses[202] } },
       problems: ['too_many_codes', 'no_email_on_file', 'restricted_session'],
       handler: async ({ body, customer }) => {
         const session = customer?.session;
@@ -126,15 +122,15 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/account/not-me',
+      method: customerApi.thisWasntMe.method,
+      url: customerApi.thisWasntMe.path,
       operationId: 'thisWasntMe',
       summary:
         '"This wasn\'t me", from a session opened with the e-mail code: the undo code of a binding, password or reset notice cancels any pending phone, ' +
         'ends every session and freezes binding, password change and online payments until a password reset with both codes',
       tags,
       auth: 'session',
-      body: z.object({ code: z.string().max(16) }),
+      body: customerApi.thisWasntMe.body,
       responses: { 204: { description: 'Frozen' } },
       problems: ['email_session_required', 'invalid_code', 'too_many_attempts'],
       handler: async ({ body, customer, request }) => {
@@ -145,8 +141,8 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'GET',
-      url: '/v1/sessions/current',
+      method: customerApi.currentSession.method,
+      url: customerApi.currentSession.path,
       operationId: 'currentSession',
       summary: 'This session: its account, scope, second factor and when it ends',
       tags,
@@ -154,14 +150,7 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       responses: {
         200: {
           description: 'The session',
-          schema: z.object({
-            accountId: z.string(),
-            scope: z.enum(['full', 'restricted']),
-            secondFactor: z.enum(['sms', 'email', 'device']),
-            verifiedAt: z.number().int(),
-            expiresAt: z.number().int(),
-            idleExpiresAt: z.number().int(),
-          }),
+          schema: customerApi.currentSession.responses[200],
         },
       },
       handler: ({ customer }) => {
@@ -180,8 +169,8 @@ export function accountRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'DELETE',
-      url: '/v1/sessions/current',
+      method: customerApi.logOut.method,
+      url: customerApi.logOut.path,
       operationId: 'logOut',
       summary: 'End this session',
       tags,

@@ -4,6 +4,7 @@
  * and bind a phone without sign-up and 2-step verification, for tests that are about payments
  * rather than accounts.
  */
+import { devApi } from '@tegata/protocol';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { createAccount, walletOfAccount } from '../domain/accounts.js';
@@ -20,19 +21,17 @@ export function devRoutes(ctx: AppContext): AnyRoute[] {
   if (!ctx.config.dev) return [];
   return [
     defineRoute({
-      method: 'GET',
-      url: '/v1/dev/outbox',
+      method: devApi.outbox.method,
+      url: devApi.outbox.path,
       operationId: 'devOutbox',
       summary: 'Dev mode only: messages sent to a phone number or e-mail address, newest first',
       tags,
       auth: 'none',
-      query: z.object({ to: z.string().min(1).max(320) }),
+      query: devApi.outbox.query,
       responses: {
         200: {
           description: 'Messages',
-          schema: z.object({
-            messages: z.array(z.object({ channel: z.enum(['sms', 'email']), to: z.string(), text: z.string(), createdAt: z.number().int() })),
-          }),
+          schema: devApi.outbox.responses[200],
         },
       },
       handler: async ({ query }) => {

@@ -1,5 +1,5 @@
 /** Binding, listing, removing a customer's phone, and renewing its certificate (PROTOCOL.md §8). */
-import { z } from 'zod';
+import { customerApi } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import { bindDeviceWithSession, listDevices, removeDevice } from '../domain/accounts/deviceBinding.js';
 import { renewCertificate } from '../domain/devices.js';
@@ -7,15 +7,6 @@ import { clientOf } from '../http/client.js';
 import { authenticateDevice, isDeviceSigned } from '../http/customerAuth.js';
 import { ProblemError } from '../http/problemError.js';
 import { defineRoute, json, noContent, type AnyRoute, type Customer } from '../http/route.js';
-
-const deviceId = z.string().regex(/^[0-9a-f]{16}$/, 'a device id is 16 lowercase hex characters');
-const certificate = z.object({
-  certificate: z.string().describe('base64url of the 128-byte certificate'),
-  notBefore: z.number().int(),
-  notAfter: z.number().int(),
-  perPaymentLimit: z.number().int(),
-  cumulativeLimit: z.number().int(),
-});
 
 function customerOf(customer: Customer | null): Customer {
   if (customer === null) throw new Error('customer route without a customer');
@@ -26,8 +17,8 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
   const tags = ['wallet'];
   return [
     defineRoute({
-      method: 'POST',
-      url: '/v1/devices',
+      method: customerApi.bindDevice.method,
+      url: customerApi.bindDevice.path,
       operationId: 'bindDevice',
       summary:
         'Bind this phone: a session verified by SMS within 10 minutes and proof = Ed25519(device key, "tegata/bind/v1" ‖ session token). ' +
@@ -36,16 +27,11 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
         'One bind per session; binds per account per day are limited; notifies by SMS and e-mail',
       tags,
       auth: 'session_full',
-      body: z.object({
-        publicKey: z.string().max(64),
-        name: z.string().trim().min(1).max(100),
-        proof: z.string().max(128),
-        emailCode: z.string().max(16).optional(),
-      }),
+      body: customerApi.bindDevice.body,
       responses: {
         201: {
           description: 'Bound (active, or pending until pendingUntil)',
-          schema: certificate.extend({ deviceId: z.string(), status: z.enum(['active', 'pending']), pendingUntil: z.number().int().nullable() }),
+          schema: customerApi.bindDevice.responses[201],
         },
       },
       problems: [
@@ -82,8 +68,8 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'GET',
-      url: '/v1/devices',
+      method: customerApi.listDevices.method,
+      url: customerApi.listDevices.path,
       operationId: 'listDevices',
       summary: "The account's phones, newest first",
       tags,
@@ -91,31 +77,19 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
       responses: {
         200: {
           description: 'Devices',
-          schema: z.object({
-            devices: z.array(
-              z.object({
-                deviceId: z.string(),
-                name: z.string(),
-                status: z.enum(['active', 'pending', 'revoked']),
-                pendingUntil: z.number().int().nullable(),
-                boundAt: z.number().int(),
-                revokedAt: z.number().int().nullable(),
-                certificateNotAfter: z.number().int().nullable(),
-              }),
-            ),
-          }),
+          schema: customerApi.listDevices.responses[200],
         },
       },
       handler: async ({ customer }) => json(200, { devices: await listDevices(ctx, customerOf(customer).accountId) }),
     }),
     defineRoute({
-      method: 'DELETE',
-      url: '/v1/devices/:deviceId',
+      method: customerApi.removeDevice.method,
+      url: customerApi.removeDevice.path,
       operationId: 'removeDevice',
       summary: 'Remove a phone (lost or stolen): revoked in the next trust bundle. The established phone needs a session opened with the e-mail code (or by the phone)',
       tags,
       auth: 'session',
-      params: z.object({ deviceId }),
+      params: customerApi.removeDevice.params,
       responses: { 204: { description: 'Revoked' } },
       problems: ['device_not_found', 'removal_needs_email_or_phone'],
       handler: async ({ params, customer, request }) => {
@@ -125,14 +99,14 @@ export function deviceRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/devices/:deviceId/certificate',
+      method: customerApi.renewCertificate.method,
+      url: customerApi.renewCertificate.path,
       operationId: 'renewCertificate',
       summary: 'Renew the certificate (device-signed by that device), only in the last quarter of the current one',
       tags,
       auth: 'device',
-      params: z.object({ deviceId }),
-      responses: { 200: { description: 'A new certificate', schema: certificate } },
+      params: customerApi.renewCertificate.params,
+      responses: { 200: { description: 'A new certificate', schema: customerApi.renewCertificate.responses[200] } },
       problems: ['renewal_too_early', 'device_revoked', 'too_many_certificates'],
       handler: async ({ params, customer, request }) => {
         const device = customerOf(customer).device;

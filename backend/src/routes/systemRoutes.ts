@@ -1,4 +1,5 @@
 /** Operations and the unauthenticated clock: /, /healthz, /readyz, /metrics, /openapi.json, /v1/time. */
+import { terminalApi } from '@tegata/protocol';
 import { z } from 'zod';
 import type { Metrics } from '../http/metrics.js';
 import { ProblemError } from '../http/problemError.js';
@@ -120,13 +121,13 @@ export function systemRoutes(deps: SystemRouteDeps): AnyRoute[] {
       handler: () => Promise.resolve(json(200, deps.openApiDocument())),
     }),
     defineRoute({
-      method: 'GET',
-      url: '/v1/time',
+      method: terminalApi.time.method,
+      url: terminalApi.time.path,
       operationId: 'time',
       summary: 'Server clock, for terminals to measure their offset (PROTOCOL.md §4)',
       tags: ['terminal'],
       auth: 'none',
-      responses: { 200: { description: 'Unix milliseconds', schema: z.object({ now: z.number().int() }) } },
+      responses: { 200: { description: 'Unix milliseconds', schema: terminalApi.time.responses[200] } },
       handler: () => Promise.resolve(json(200, { now: deps.clock.nowMs() })),
     }),
   ];

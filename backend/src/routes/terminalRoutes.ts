@@ -1,38 +1,29 @@
 /** Terminal routes (signed requests, PROTOCOL.md §6 and §8). */
-import { z } from 'zod';
+import { terminalApi } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import { authorizePayment } from '../domain/authorize.js';
 import { ingestJournal } from '../domain/journal.js';
-import { OUTCOMES } from '../domain/settlement.js';
 import { noteTrustHeld } from '../domain/terminals.js';
 import { ProblemError } from '../http/problemError.js';
 import { defineRoute, json, noContent, type AnyRoute } from '../http/route.js';
-import { signedTrustBundleSchema } from './enrollRoutes.js';
 
 const tags = ['terminal'];
-const head = z.object({ seq: z.number().int(), hash: z.string() });
-const cursor = z.string().regex(/^(?:0|[1-9][0-9]{0,15})$/, 'must be a cursor this API returned');
+const { trust, journal, head, outcomes, authorize } = terminalApi;
 const OUTCOME_PAGE = 500;
 const SIGNED_PROBLEMS = ['missing_signature', 'malformed_signature_headers', 'timestamp_out_of_window', 'unknown_terminal', 'bad_signature', 'terminal_revoked'];
 
 export function terminalRoutes(ctx: AppContext): AnyRoute[] {
   return [
     defineRoute({
-      method: 'GET',
-      url: '/v1/terminal/trust',
+      method: trust.method,
+      url: trust.path,
       operationId: 'terminalTrust',
       summary: 'The current trust bundle, or 204 when the terminal already holds it',
       tags,
       auth: 'terminal',
-      query: z.object({
-        serial: z
-          .string()
-          .regex(/^(?:0|[1-9][0-9]{0,15})$/, 'must be a non-negative integer')
-          .transform(Number)
-          .optional(),
-      }),
+      query: trust.query,
       responses: {
-        200: { description: 'A newer bundle', schema: signedTrustBundleSchema },
+        200: { description: 'A newer bundle', schema: trust.responses[200] },
         204: { description: 'The terminal holds the current bundle' },
       },
       problems: SIGNED_PROBLEMS,
@@ -48,27 +39,17 @@ export function terminalRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/terminal/journal',
+      method: journal.method,
+      url: journal.path,
       operationId: 'uploadJournal',
       summary: 'Upload journal records in chain order (≤ 500 per request, one transaction)',
       tags,
       auth: 'terminal_even_revoked',
-      body: z.object({ records: z.array(z.unknown()).describe('journal records, PROTOCOL.md §7') }),
+      body: journal.body,
       responses: {
         200: {
           description: 'Per-record results up to the first record that does not fit, and the head',
-          schema: z.object({
-            results: z.array(
-              z.object({
-                id: z.string(),
-                status: z.enum(['accepted', 'duplicate', 'rejected']),
-                code: z.string().optional(),
-                detail: z.string().optional(),
-              }),
-            ),
-            head,
-          }),
+          schema: journal.responses[200],
         },
       },
       problems: [...SIGNED_PROBLEMS, 'batch_too_large'],
@@ -78,13 +59,13 @@ export function terminalRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'GET',
-      url: '/v1/terminal/head',
+      method: head.method,
+      url: head.path,
       operationId: 'journalHead',
       summary: "Where the backend's copy of this terminal's chain ends",
       tags,
       auth: 'terminal',
-      responses: { 200: { description: 'The head (seq 0 and 64 zeros before the first record)', schema: head } },
+      responses: { 200: { description: 'The head (seq 0 and 64 zeros before the first record)', schema: head.responses[200] } },
       problems: SIGNED_PROBLEMS,
       handler: async ({ terminal }) => {
         if (terminal === null) throw new Error('terminal route without a terminal');
@@ -97,20 +78,17 @@ export function terminalRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'GET',
-      url: '/v1/terminal/outcomes',
+      method: outcomes.method,
+      url: outcomes.path,
       operationId: 'outcomes',
       summary: 'Settlement outcomes of this terminal’s records, after a cursor',
       tags,
       auth: 'terminal',
-      query: z.object({ after: cursor.optional() }),
+      query: outcomes.query,
       responses: {
         200: {
           description: `Up to ${OUTCOME_PAGE} outcomes in settlement order; pass the cursor back as \`after\``,
-          schema: z.object({
-            outcomes: z.array(z.object({ id: z.string(), outcome: z.enum(OUTCOMES), at: z.number().int() })),
-            cursor,
-          }),
+          schema: outcomes.responses[200],
         },
       },
       problems: SIGNED_PROBLEMS,
@@ -132,26 +110,17 @@ export function terminalRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'POST',
-      url: '/v1/terminal/authorize',
+      method: authorize.method,
+      url: authorize.path,
       operationId: 'authorize',
       summary: 'Online-first decision: stage B plus balance, counters and the newest revocations; reserves the funds',
       tags,
       auth: 'terminal',
-      body: z.object({
-        saleId: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 visible ASCII characters'),
-        token: z.string().min(1).max(4096),
-        amount: z.number().int().min(1).max(0xffffffff),
-        currency: z.number().int().min(0).max(65_535),
-      }),
+      body: authorize.body,
       responses: {
         200: {
           description: 'The decision; the authorization id goes into the journal record',
-          schema: z.object({
-            authorization: z.string(),
-            decision: z.enum(['approved', 'declined']),
-            reason: z.string().optional().describe('a §4 reason code, replayed, insufficient_funds or unknown_device'),
-          }),
+          schema: authorize.responses[200],
         },
       },
       problems: [...SIGNED_PROBLEMS, 'sale_id_reused'],

@@ -6,12 +6,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  apiPath,
   concatBytes,
+  customerApi,
+  devApi,
   fromBase64url,
+  parseApiReply,
   parseCertificate,
+  routeKey,
   signRequest,
   toBase64url,
   utf8Encode,
+  type ApiReply,
+  type ApiRoute,
   type Ed25519,
   type ParsedCertificate,
 } from '@tegata/protocol';
@@ -32,7 +39,10 @@ export interface WalletSimulatorOptions {
   codeTimeoutMs?: number;
 }
 
-/** A refusal from the backend (problem+json), or a step taken out of order. */
+/**
+ * A refusal from the backend (problem+json), an answer that is not what PROTOCOL.md §8 says
+ * (code `invalid_response`), or a step taken out of order.
+ */
 export class WalletError extends Error {
   constructor(
     message: string,
@@ -44,11 +54,13 @@ export class WalletError extends Error {
   }
 }
 
-interface OutboxMessage {
-  channel: 'sms' | 'email';
-  to: string;
-  text: string;
-  createdAt: number;
+type OutboxMessage = ApiReply<typeof devApi.outbox>['messages'][number];
+
+/** A member of a problem+json body, when it is a string. */
+function problemText(body: unknown, member: 'code' | 'title' | 'detail'): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value: unknown = (body as Record<string, unknown>)[member];
+  return typeof value === 'string' ? value : undefined;
 }
 
 export interface BoundDevice {
@@ -59,13 +71,9 @@ export interface BoundDevice {
   cumulativeLimit: number;
 }
 
-export interface WalletBalance {
-  balance: number;
-  currency: number;
-  transactions: { id: string; kind: string; amount: number; createdAt: number }[];
-}
+export type WalletBalance = ApiReply<typeof customerApi.wallet>;
 
-export type TopupResult = { status: 'succeeded'; topupId: string; amount: number; balance: number };
+export type TopupResult = Extract<ApiReply<typeof customerApi.topUp>, { status: 'succeeded' }>;
 
 export class WalletSimulator {
   readonly #options: Required<Omit<WalletSimulatorOptions, 'url'>>;
@@ -110,7 +118,16 @@ export class WalletSimulator {
     return result;
   }
 
-  async #request<T>(method: string, target: string, options: { body?: unknown; token?: string; device?: boolean } = {}): Promise<{ status: number; body: T }> {
+  /**
+   * Calls one route of the API contract and validates the answer with the contract's schema for
+   * its status: every reply the simulator uses has been checked.
+   */
+  async #request<R extends ApiRoute>(
+    route: R,
+    options: { params?: Record<string, string>; query?: string; body?: unknown; token?: string; device?: boolean } = {},
+  ): Promise<{ status: number; body: ApiReply<R> }> {
+    const method = route.method;
+    const target = `${apiPath(route.path, options.params)}${options.query ?? ''}`;
     const text = options.body === undefined ? '' : JSON.stringify(options.body);
     const headers: Record<string, string> = text === '' ? {} : { 'content-type': 'application/json' };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -129,16 +146,28 @@ export class WalletSimulator {
     }
     const response = await this.#options.fetch(`${this.#state.backendUrl}${target}`, { method, headers, ...(text === '' ? {} : { body: text }) });
     const raw = await response.text();
-    const body = (raw === '' ? {} : JSON.parse(raw)) as T & { code?: string; title?: string; detail?: string };
-    if (!response.ok) {
-      const reason = [body.title, body.detail].filter((part) => part !== undefined).join(': ');
-      throw new WalletError(`${method} ${target} → ${response.status} ${body.code ?? ''} ${reason}`.trim(), response.status, body.code ?? 'http_error');
+    let body: unknown = {};
+    if (raw !== '') {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw new WalletError(`${method} ${target} → ${response.status}: the answer is not JSON`, response.status, 'invalid_response');
+      }
     }
-    return { status: response.status, body };
+    if (!response.ok) {
+      const code = problemText(body, 'code');
+      const reason = [problemText(body, 'title'), problemText(body, 'detail')].filter((part) => part !== undefined).join(': ');
+      throw new WalletError(`${method} ${target} → ${response.status} ${code ?? ''} ${reason}`.trim(), response.status, code ?? 'http_error');
+    }
+    const reply = parseApiReply(route, response.status, raw === '' ? undefined : body);
+    if (!reply.ok) {
+      throw new WalletError(`${method} ${target} → ${response.status}: the answer is not what PROTOCOL.md §8 says (${reply.problem})`, response.status, 'invalid_response');
+    }
+    return { status: response.status, body: reply.body };
   }
 
   async #outbox(to: string): Promise<OutboxMessage[]> {
-    const reply = await this.#request<{ messages: OutboxMessage[] }>('GET', `/v1/dev/outbox?to=${encodeURIComponent(to)}`);
+    const reply = await this.#request(devApi.outbox, { query: `?to=${encodeURIComponent(to)}` });
     return reply.body.messages;
   }
 
@@ -160,13 +189,13 @@ export class WalletSimulator {
 
   async signup(input: { phone: string; email: string; password: string }): Promise<{ accountId: string }> {
     const smsSeen = new Set((await this.#outbox(input.phone)).map((m) => JSON.stringify(m)));
-    const { code: emailCode } = await this.#withCode(input.email, () => this.#request('POST', '/v1/accounts', { body: input }));
+    const { code: emailCode } = await this.#withCode(input.email, () => this.#request(customerApi.signUp, { body: input }));
     const smsCode = (await this.#outbox(input.phone))
       .filter((m) => !smsSeen.has(JSON.stringify(m)))
       .map((m) => /\b([0-9]{6})\b/.exec(m.text)?.[1])
       .find((code) => code !== undefined);
     if (smsCode === undefined) throw new WalletError(`no sign-up code arrived for ${input.phone} (does the number already have an account?)`);
-    const verified = await this.#request<{ accountId: string }>('POST', '/v1/accounts/verify', { body: { phone: input.phone, smsCode, emailCode } });
+    const verified = await this.#request(customerApi.verifySignUp, { body: { phone: input.phone, smsCode, emailCode } });
     this.#update((state) => Object.assign(state, { phone: input.phone, email: input.email, password: input.password, accountId: verified.body.accountId }));
     return verified.body;
   }
@@ -177,9 +206,12 @@ export class WalletSimulator {
     if (phone === undefined || email === undefined || password === undefined) throw new WalletError('sign up first (or give --password)');
     const channel = options.channel ?? 'sms';
     const { result, code } = await this.#withCode(channel === 'sms' ? phone : email, () =>
-      this.#request<{ challengeId: string }>('POST', '/v1/sessions', { body: { login: phone, password, channel } }),
+      this.#request(customerApi.logIn, { body: { login: phone, password, channel } }),
     );
-    const session = await this.#request<{ sessionToken: string; expiresAt: number; scope: 'full' | 'restricted' }>('POST', '/v1/sessions/verify', {
+    if (!('challengeId' in result.body)) {
+      throw new WalletError(`${routeKey(customerApi.logIn)} → ${result.status}: a session without a second factor, for a request no phone signed`, result.status, 'invalid_response');
+    }
+    const session = await this.#request(customerApi.verifyLogin, {
       body: { challengeId: result.body.challengeId, code },
     });
     this.#update((state) => {
@@ -206,10 +238,10 @@ export class WalletSimulator {
     if (options.withoutPhone === true) {
       const email = this.#state.email;
       if (email === undefined) throw new WalletError('sign up first');
-      emailCode = (await this.#withCode(email, () => this.#request('POST', '/v1/account/email-code', { token, body: { action: 'bind' } }))).code;
+      emailCode = (await this.#withCode(email, () => this.#request(customerApi.sendStepUpCode, { token, body: { action: 'bind' } }))).code;
     }
     const signed = emailCode === undefined && this.#state.device !== undefined;
-    const bound = await this.#request<BoundDevice & { certificate: string; status: string; pendingUntil: number | null }>('POST', '/v1/devices', {
+    const bound = await this.#request(customerApi.bindDevice, {
       token,
       device: signed,
       body: { publicKey: toBase64url(publicKey), name, proof: toBase64url(proof), ...(emailCode === undefined ? {} : { emailCode }) },
@@ -223,7 +255,7 @@ export class WalletSimulator {
 
   async renew(): Promise<BoundDevice> {
     const device = this.#requireDevice();
-    const renewed = await this.#request<Omit<BoundDevice, 'deviceId'> & { certificate: string }>('POST', `/v1/devices/${device.deviceId}/certificate`, { device: true });
+    const renewed = await this.#request(customerApi.renewCertificate, { params: { deviceId: device.deviceId }, device: true });
     this.#update((state) => {
       if (state.device?.deviceId === device.deviceId) state.device.certificate = renewed.body.certificate;
     });
@@ -239,13 +271,13 @@ export class WalletSimulator {
     const session = this.#state.session;
     if (session !== undefined && session.expiresAt > this.#options.nowMs()) {
       try {
-        return (await this.#request<WalletBalance>('GET', '/v1/wallet', { token: session.token })).body;
+        return (await this.#request(customerApi.wallet, { token: session.token })).body;
       } catch (error) {
         if (!(error instanceof WalletError && error.status === 401) || this.#state.device === undefined) throw error;
       }
     }
     if (this.#state.device === undefined) throw new WalletError('log in or bind a phone first');
-    return (await this.#request<WalletBalance>('GET', '/v1/wallet', { device: true })).body;
+    return (await this.#request(customerApi.wallet, { device: true })).body;
   }
 
   /**
@@ -258,7 +290,7 @@ export class WalletSimulator {
       await this.login();
       token = this.#state.session?.token;
     }
-    const call = () => this.#request<TopupResult | { status: 'challenge_required'; topupId: string }>('POST', '/v1/wallet/topups', {
+    const call = () => this.#request(customerApi.topUp, {
       token,
       body: { amount, cardToken: options.card ?? 'tok_test_3ds' },
     });
@@ -272,10 +304,14 @@ export class WalletSimulator {
       started = await call();
     }
     if (started.body.status === 'succeeded') return started.body;
-    const answered = await this.#request<TopupResult>('POST', `/v1/wallet/topups/${started.body.topupId}/challenge`, {
+    const answered = await this.#request(customerApi.answerTopupChallenge, {
+      params: { id: started.body.topupId },
       token,
       body: { response: options.answer ?? '424242' },
     });
+    if (answered.body.status !== 'succeeded') {
+      throw new WalletError(`${routeKey(customerApi.answerTopupChallenge)} → ${answered.status}: a credited top-up was expected`, answered.status, 'invalid_response');
+    }
     return answered.body;
   }
 

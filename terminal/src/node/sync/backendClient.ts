@@ -1,5 +1,18 @@
-import { signRequest, utf8Encode, type Ed25519, type JournalRecord, type SignedTrustBundle } from '@tegata/protocol';
-import { z } from 'zod';
+import {
+  signRequest,
+  terminalApi,
+  utf8Encode,
+  type AuthorizeReply,
+  type Ed25519,
+  type EnrollReply,
+  type JournalRecord,
+  type JournalReply,
+  type OutcomesReply,
+  type SignedTrustBundle,
+} from '@tegata/protocol';
+import type { z } from 'zod';
+
+export type { JournalReply } from '@tegata/protocol';
 
 /** Why a call to the backend did not give an answer we can use. */
 export class BackendError extends Error {
@@ -31,30 +44,6 @@ export interface BackendClientOptions {
   fetch?: typeof fetch;
 }
 
-const headSchema = z.object({ seq: z.number().int().min(0), hash: z.string().regex(/^[0-9a-f]{64}$/) });
-const trustSchema = z.object({
-  format: z.string(),
-  delegation: z.object({ payload: z.string(), signature: z.string() }),
-  payload: z.string(),
-  signature: z.string(),
-});
-export const journalReplySchema = z.object({
-  results: z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate', 'rejected']), code: z.string().optional() })),
-  head: headSchema,
-});
-const outcomesSchema = z.object({
-  outcomes: z.array(z.object({ id: z.string(), outcome: z.string(), at: z.number() })),
-  cursor: z.string(),
-});
-const authorizeSchema = z.object({
-  authorization: z.string().min(1).max(128),
-  decision: z.enum(['approved', 'declined']),
-  reason: z.string().optional(),
-});
-const enrollSchema = z.object({ terminalId: z.string(), storeId: z.string(), rootPublicKey: z.string(), trust: trustSchema });
-
-export type JournalReply = z.infer<typeof journalReplySchema>;
-
 /**
  * The terminal's side of PROTOCOL.md §8: every call has a timeout, every request after
  * enrollment is signed (§6), every answer is validated before it is believed.
@@ -79,39 +68,46 @@ export class BackendClient {
   }
 
   async time(timeoutMs: number): Promise<number> {
-    const reply = await this.#call('GET', '/v1/time', undefined, timeoutMs, false);
-    return this.#parse(z.object({ now: z.number() }), reply.body).now;
+    const { time } = terminalApi;
+    const reply = await this.#call(time.method, time.path, undefined, timeoutMs, false);
+    return this.#parse(time.responses[200], reply.body).now;
   }
 
-  async enroll(input: { code: string; publicKey: string; name: string }, timeoutMs: number): Promise<z.infer<typeof enrollSchema>> {
-    const reply = await this.#call('POST', '/v1/terminals/enroll', input, timeoutMs, false);
-    return this.#parse(enrollSchema, reply.body);
+  async enroll(input: { code: string; publicKey: string; name: string }, timeoutMs: number): Promise<EnrollReply> {
+    const { enroll } = terminalApi;
+    const reply = await this.#call(enroll.method, enroll.path, input, timeoutMs, false);
+    return this.#parse(enroll.responses[201], reply.body);
   }
 
   /** The newer trust bundle, or null when `serial` is current (204). */
   async trust(serial: number | null, timeoutMs: number): Promise<SignedTrustBundle | null> {
-    const reply = await this.#call('GET', `/v1/terminal/trust${serial === null ? '' : `?serial=${serial}`}`, undefined, timeoutMs, true);
-    return reply.status === 204 ? null : this.#parse(trustSchema, reply.body);
+    const { trust } = terminalApi;
+    const reply = await this.#call(trust.method, `${trust.path}${serial === null ? '' : `?serial=${serial}`}`, undefined, timeoutMs, true);
+    return reply.status === 204 ? null : this.#parse(trust.responses[200], reply.body);
   }
 
-  async authorize(input: { saleId: string; token: string; amount: number; currency: number }, timeoutMs: number): Promise<z.infer<typeof authorizeSchema>> {
-    const reply = await this.#call('POST', '/v1/terminal/authorize', input, timeoutMs, true);
-    return this.#parse(authorizeSchema, reply.body);
+  async authorize(input: { saleId: string; token: string; amount: number; currency: number }, timeoutMs: number): Promise<AuthorizeReply> {
+    const { authorize } = terminalApi;
+    const reply = await this.#call(authorize.method, authorize.path, input, timeoutMs, true);
+    return this.#parse(authorize.responses[200], reply.body);
   }
 
   async journal(records: readonly JournalRecord[], timeoutMs: number): Promise<JournalReply> {
-    const reply = await this.#call('POST', '/v1/terminal/journal', { records }, timeoutMs, true);
-    return this.#parse(journalReplySchema, reply.body);
+    const { journal } = terminalApi;
+    const reply = await this.#call(journal.method, journal.path, { records }, timeoutMs, true);
+    return this.#parse(journal.responses[200], reply.body);
   }
 
   async head(timeoutMs: number): Promise<{ seq: number; hash: string }> {
-    const reply = await this.#call('GET', '/v1/terminal/head', undefined, timeoutMs, true);
-    return this.#parse(headSchema, reply.body);
+    const { head } = terminalApi;
+    const reply = await this.#call(head.method, head.path, undefined, timeoutMs, true);
+    return this.#parse(head.responses[200], reply.body);
   }
 
-  async outcomes(after: string, timeoutMs: number): Promise<z.infer<typeof outcomesSchema>> {
-    const reply = await this.#call('GET', `/v1/terminal/outcomes?after=${encodeURIComponent(after)}`, undefined, timeoutMs, true);
-    return this.#parse(outcomesSchema, reply.body);
+  async outcomes(after: string, timeoutMs: number): Promise<OutcomesReply> {
+    const { outcomes } = terminalApi;
+    const reply = await this.#call(outcomes.method, `${outcomes.path}?after=${encodeURIComponent(after)}`, undefined, timeoutMs, true);
+    return this.#parse(outcomes.responses[200], reply.body);
   }
 
   #parse<T>(schema: z.ZodType<T>, body: unknown): T {
