@@ -5,7 +5,7 @@
 import { parseCertificate, fromBase64url, toBase64url, verifyTrustBundle } from '@tegata/protocol';
 import { nodeEd25519 } from '@tegata/protocol/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueCertificate } from '../src/domain/devices.js';
+import { issueCertificate } from '../src/domain/certificates.js';
 import { TEST_DIALECTS } from './databases.js';
 import { ageDevice, bindPhone, call, logIn, outbox, PhoneKey, signUp, tryBind, type Bound } from './customers.js';
 import { startTestBackend, type TestBackend } from './harness.js';

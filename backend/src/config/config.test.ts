@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, keysDirectory, loadConfig } from './config.js';
+import { DEFAULT_CONFIG, keysDirectory } from './config.js';
+import { ConfigError, loadConfig } from './loadConfig.js';
 
 const cwd = mkdtempSync(path.join(tmpdir(), 'tegata-config-'));
 

@@ -3,6 +3,9 @@
  * one set of queries for both: times are integers (`*_at` in Unix milliseconds unless named
  * `*_s`), money is an integer of minor units (`bigint`), booleans are 0/1 integers, keys and
  * signatures are base64url text, device ids 16 lowercase hex characters.
+ *
+ * One file on purpose (over 400 lines): Kysely takes one Database interface, and every table's
+ * row type next to the others is what a reader of a query looks up.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
 

@@ -2,7 +2,7 @@
 import { customerApi } from '@tegata/protocol';
 import type { AppContext } from '../context.js';
 import { bindDeviceWithSession, listDevices, removeDevice } from '../domain/accounts/deviceBinding.js';
-import { renewCertificate } from '../domain/devices.js';
+import { renewCertificate } from '../domain/certificates.js';
 import { clientOf } from '../http/client.js';
 import { authenticateDevice, isDeviceSigned } from '../http/customerAuth.js';
 import { ProblemError } from '../http/problemError.js';
