@@ -172,7 +172,26 @@ export function parseJournalRecord(value: unknown): ParseJournalRecordResult {
   for (const name of fields.keys()) {
     if (!KNOWN_FIELDS.has(name)) return malformed(name, 'is not a journal record field');
   }
-  const record = Object.fromEntries(FIELDS.map((name) => [name, fields.get(name)])) as unknown as JournalRecord;
+  // Every field was checked above, so each value has its field's type.
+  const field = <K extends keyof JournalRecord>(name: K): JournalRecord[K] => fields.get(name) as JournalRecord[K];
+  const record: JournalRecord = {
+    id: field('id'),
+    terminalId: field('terminalId'),
+    seq: field('seq'),
+    kind: field('kind'),
+    createdAt: field('createdAt'),
+    amount: field('amount'),
+    currency: field('currency'),
+    token: field('token'),
+    decision: field('decision'),
+    reason: field('reason'),
+    ref: field('ref'),
+    trustSerial: field('trustSerial'),
+    authorization: field('authorization'),
+    prevHash: field('prevHash'),
+    hash: field('hash'),
+    signature: field('signature'),
+  };
   const problem = crossFieldProblem(record);
   return problem === null ? { ok: true, record } : malformed(problem[0], problem[1]);
 }

@@ -43,5 +43,5 @@ export class CertificateCache {
 }
 
 function cacheKey(bytes: Uint8Array): string {
-  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  return String.fromCharCode(...bytes);
 }
