@@ -8,7 +8,6 @@
 import {
   certificateSigningInput,
   fromBase64url,
-  isAcceptablePublicKey,
   parseCertificate,
   toBase64url,
 } from '@tegata/protocol';
@@ -17,38 +16,10 @@ import { inTransaction, lockRows } from '../db/database.js';
 import { ProblemError } from '../http/problemError.js';
 import { activeIssuer } from '../keys/keyFiles.js';
 import { signCertificateWith } from '../keys/signWith.js';
-import { testOnlyKeyName } from '../keys/testOnlyKeys.js';
 import { nowSeconds } from '../runtime/clock.js';
 import { uuidv7 } from '../runtime/ids.js';
-import { isSafeName } from './notifications/messages.js';
 import type { ClientInfo } from './accounts/throttle.js';
 import type { Tx } from './ledger.js';
-
-
-/**
- * A phone's name goes into the notices of its binding and removal: no control or bidi
- * formatting characters (issue 9 §4), refused with a stable code.
- */
-export function refuseUnsafeName(name: string): void {
-  if (!isSafeName(name)) {
-    throw ProblemError.of(400, 'unsafe_name', 'The name contains control or bidirectional formatting characters', {
-      detail: 'names appear in the notices sent to the customer: use plain text without control characters, U+200E/U+200F, U+202A–U+202E or U+2066–U+2069',
-    });
-  }
-}
-
-export function refuseUnacceptableKey(ctx: AppContext, publicKey: string): Uint8Array {
-  const key = fromBase64url(publicKey);
-  if (key?.length !== 32 || !isAcceptablePublicKey(key)) {
-    throw ProblemError.of(400, 'unacceptable_public_key', 'The device key is not an acceptable Ed25519 public key', {
-      detail: 'it must be base64url of 32 bytes, canonically encoded and not of small order',
-    });
-  }
-  if (!ctx.config.dev && testOnlyKeyName(publicKey) !== undefined) {
-    throw ProblemError.of(400, 'unacceptable_public_key', 'The device key is a TEST-ONLY fixture key');
-  }
-  return key;
-}
 
 export interface IssuedCertificate {
   deviceId: string;

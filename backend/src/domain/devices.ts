@@ -21,7 +21,6 @@ import type { ClientInfo } from './accounts/throttle.js';
 import { issueCertificateIn, type IssuedCertificate } from './certificates.js';
 import type { Tx } from './ledger.js';
 
-
 /**
  * A phone's name goes into the notices of its binding and removal: no control or bidi
  * formatting characters (issue 9 §4), refused with a stable code.
