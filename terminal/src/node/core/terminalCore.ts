@@ -32,12 +32,12 @@ import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';
 import { JournalWriter } from './journalWriter.js';
-import type { Logger, OnlineAuthorizer, ScannerHost, SyncPort } from './ports.js';
+import type { Logger, OnlineAuthorizer, ScannerHost, SyncedCore, SyncPort, TrustInstallResult } from './ports.js';
 import { scanPreview, toRecordView } from './recordView.js';
 import { RegisterState } from './registerState.js';
 import { ScannerRegistry } from './scannerRegistry.js';
 
-export type { Logger, OnlineAuthorizer, ScannerHost, SyncPort } from './ports.js';
+export type { Logger, OnlineAuthorizer, ScannerHost, SyncedCore, SyncPort, TrustInstallResult } from './ports.js';
 
 export interface TerminalCoreOptions {
   store: TerminalStore;
@@ -69,7 +69,7 @@ const IDLE: SaleState = { state: 'idle' };
  * Every decision is committed (journal + outbox + replay cache, one transaction,
  * synchronous=FULL) before any caller or listener hears of it.
  */
-export class TerminalCore implements TerminalHandlers {
+export class TerminalCore implements TerminalHandlers, SyncedCore {
   readonly #store: TerminalStore;
   readonly #identity: TerminalIdentity;
   readonly #random: (length: number) => Uint8Array;
@@ -122,7 +122,7 @@ export class TerminalCore implements TerminalHandlers {
 
   // ── trust, clock and sync facts (from sync, enrollment and dev setup) ──────
 
-  installTrustBundle(json: unknown): ReturnType<RegisterState['installTrustBundle']> {
+  installTrustBundle(json: unknown): TrustInstallResult {
     const result = this.#state.installTrustBundle(json);
     if (result.ok) this.#emitStatus();
     return result;
