@@ -31,3 +31,21 @@ export interface SyncPort {
   /** A decision was committed: send it soon if online. */
   nudge(): void;
 }
+
+/** What installing a trust bundle came to: the serial now in force, or why it was refused. */
+export type TrustInstallResult = { ok: true; serial: number } | { ok: false; code: string; message: string };
+
+/**
+ * The core as sync sees it: the facts a round learns (clock, trust, the backend's head,
+ * progress) are handed to it through these, and nothing else of the core is reachable.
+ */
+export interface SyncedCore {
+  /** Compares the backend's head with this chain (§7). */
+  reconcileWithBackendHead(head: { seq: number; hash: string }): 'consistent' | 'continued' | 'forked';
+  recordClockMeasurement(offsetMs: number, measuredAtWallMs: number): void;
+  /** The serial of the trust bundle in force, null without one. */
+  trustSerial(): number | null;
+  installTrustBundle(json: unknown): TrustInstallResult;
+  /** Records were acknowledged or outcomes pulled: the status changed. */
+  recordSyncProgress(): void;
+}

@@ -9,7 +9,7 @@ import { RegisterClock, type ClockReading, type TimeSources } from '../../shared
 import { closedGates } from '../../shared/policy/stageA.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
 import type { TerminalStore } from '../store/terminalStore.js';
-import type { Logger } from './ports.js';
+import type { Logger, TrustInstallResult } from './ports.js';
 
 const RESTORED_AT_KEY = 'restoredAtSeq';
 
@@ -112,7 +112,7 @@ export class RegisterState {
   }
 
   /** Verifies (pinned root), checks acceptance (§5) and stores a trust bundle. */
-  installTrustBundle(json: unknown): { ok: true; serial: number } | { ok: false; code: string; message: string } {
+  installTrustBundle(json: unknown): TrustInstallResult {
     const verified = verifyTrustBundle(this.ed, json, this.identity.rootPublicKeys);
     if (!verified.ok) return { ok: false, code: 'bad_trust_bundle', message: verified.detail };
     const document = verified.bundle.document;

@@ -1,19 +1,5 @@
-import {
-  createTokenVerifier,
-  decodeTokenText,
-  sha256,
-  toHex,
-  utf8Encode,
-  type DeclineReason,
-  type Ed25519,
-  type JournalRecord,
-  type TokenTextResult,
-  type TokenVerification,
-  type TokenVerifier,
-  uuidv7,
-} from '@tegata/protocol';
+import { createTokenVerifier, decodeTokenText, utf8Encode, type Ed25519, type TokenVerification, uuidv7 } from '@tegata/protocol';
 import type {
-  ApiError,
   ApiParsedInput,
   ApiResult,
   HistoryPage,
@@ -27,17 +13,25 @@ import type {
   TerminalHandlers,
   TerminalStatus,
 } from '../../shared/contracts/terminalApi.js';
-import type { ClockReading, RegisterClock, TimeSources } from '../../shared/clock/registerClock.js';
+import type { RegisterClock, TimeSources } from '../../shared/clock/registerClock.js';
+import { ok, fail } from '../../shared/contracts/apiResult.js';
+import { adjustmentEntry, checkAdjustment } from '../../shared/decision/decide.js';
+import * as sales from '../../shared/sale/saleMachine.js';
+import { IDLE, type SaleState } from '../../shared/sale/saleMachine.js';
 import type { ScanEvent, ScannerProblem } from '../../shared/scan/scanEvent.js';
 import type { AckedHead, TerminalIdentity } from '../identity/terminalIdentity.js';
-import type { ChainHead, RecordExtras, TerminalStore } from '../store/terminalStore.js';
+import type { ChainHead, TerminalStore } from '../store/terminalStore.js';
+import { ChainRecovery } from './chainRecovery.js';
+import { EventHub } from './eventHub.js';
 import { JournalWriter } from './journalWriter.js';
-import type { Logger, OnlineAuthorizer, ScannerHost, SyncPort } from './ports.js';
+import { PaymentDecider } from './paymentDecider.js';
+import type { Logger, OnlineAuthorizer, ScannerHost, SyncedCore, SyncPort, TrustInstallResult } from './ports.js';
 import { scanPreview, toRecordView } from './recordView.js';
 import { RegisterState } from './registerState.js';
+import { registerStatus } from './registerStatus.js';
 import { ScannerRegistry } from './scannerRegistry.js';
 
-export type { Logger, OnlineAuthorizer, ScannerHost, SyncPort } from './ports.js';
+export type { Logger, OnlineAuthorizer, ScannerHost, SyncedCore, SyncPort, TrustInstallResult } from './ports.js';
 
 export interface TerminalCoreOptions {
   store: TerminalStore;
@@ -55,34 +49,25 @@ export interface TerminalCoreOptions {
   duplicateWindowMs?: number;
 }
 
-type ActiveSale = { saleId: string; amount: number; currency: number; startedAt: number };
-type SaleState =
-  | { state: 'idle' }
-  | ({ state: 'awaiting_scan' | 'verifying' } & ActiveSale)
-  | ({ state: 'approved' | 'declined'; record: RecordView } & ActiveSale);
-type Decided = JournalRecord & RecordExtras;
-
-const IDLE: SaleState = { state: 'idle' };
-
 /**
- * The register's engine: the sale state machine and decisions in the stages of PROTOCOL.md §4.
+ * The register's engine: runs the sale state machine (`shared/sale`) and the decisions in the
+ * stages of PROTOCOL.md §4 (`shared/decision`) over the store, the clock and the scanners.
  * Every decision is committed (journal + outbox + replay cache, one transaction,
  * synchronous=FULL) before any caller or listener hears of it.
  */
-export class TerminalCore implements TerminalHandlers {
+export class TerminalCore implements TerminalHandlers, SyncedCore {
   readonly #store: TerminalStore;
   readonly #identity: TerminalIdentity;
   readonly #random: (length: number) => Uint8Array;
   readonly #logger: Logger;
-  readonly #verifier: TokenVerifier;
   readonly #authorizer: OnlineAuthorizer | undefined;
   readonly #sync: SyncPort | undefined;
   readonly #state: RegisterState;
   readonly #journal: JournalWriter;
   readonly #scanners: ScannerRegistry;
-  readonly #listeners = new Set<(event: TerminalEvent) => void>();
-  /** The chain head this process found at start: anything the backend has beyond it was lost here. */
-  readonly #headAtStart: number;
+  readonly #events: EventHub;
+  readonly #chain: ChainRecovery;
+  readonly #decider: PaymentDecider;
   #sale: SaleState = IDLE;
 
   constructor(options: TerminalCoreOptions) {
@@ -90,39 +75,35 @@ export class TerminalCore implements TerminalHandlers {
     this.#identity = options.identity;
     this.#random = options.random;
     this.#logger = options.logger;
+    this.#events = new EventHub(options.logger);
     this.#authorizer = options.authorizer;
     this.#sync = options.sync;
-    this.#verifier = createTokenVerifier({ ed25519: options.ed25519 });
     this.#state = new RegisterState(options.store, options.identity, options.ed25519, options.time, options.logger, options.ackedHead);
     this.#journal = new JournalWriter(options.store, options.identity, options.ed25519, options.random);
-    this.#headAtStart = this.#journal.head.seq;
+    const parts = { store: options.store, journal: this.#journal, state: this.#state, logger: options.logger, terminalId: options.identity.terminalId };
+    this.#chain = new ChainRecovery({ ...parts, headAtStart: this.#journal.head.seq, commit: <T>(fn: () => T): T => this.#commit(fn) });
+    const verifier = createTokenVerifier({ ed25519: options.ed25519 });
+    this.#decider = new PaymentDecider({ ...parts, verifier, authorizer: options.authorizer, random: options.random, commit: <T>(fn: () => T): T => this.#commit(fn) });
     this.#scanners = new ScannerRegistry(options.store, options.scanners, options.logger, options.duplicateWindowMs);
   }
 
   // ── events ──────────────────────────────────────────────────────────────
 
   subscribe(listener: (event: TerminalEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.subscribe(listener);
   }
 
   #emit(event: TerminalEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error({ err: error, event: event.type }, 'event listener failed');
-      }
-    }
+    this.#events.emit(event);
   }
 
   #emitStatus(): void {
-    if (this.#listeners.size > 0) this.#emit({ type: 'status_changed', status: this.#status() });
+    if (this.#events.listening) this.#emit({ type: 'status_changed', status: this.#status() });
   }
 
   // ── trust, clock and sync facts (from sync, enrollment and dev setup) ──────
 
-  installTrustBundle(json: unknown): ReturnType<RegisterState['installTrustBundle']> {
+  installTrustBundle(json: unknown): TrustInstallResult {
     const result = this.#state.installTrustBundle(json);
     if (result.ok) this.#emitStatus();
     return result;
@@ -165,54 +146,15 @@ export class TerminalCore implements TerminalHandlers {
     return this.#state.restoredFromBackup;
   }
 
-  /**
-   * Compares the backend's head with this chain (§7). Ahead of what this database held at start:
-   * restored from a backup, so the register continues from the backend's head. A different hash
-   * at the same seq: the chains forked — nothing is sent until a person looks.
-   */
+  /** Compares the backend's head with this chain (§7): see ChainRecovery. */
   reconcileWithBackendHead(head: { seq: number; hash: string }): 'consistent' | 'continued' | 'forked' {
-    if (!this.#state.restoredFromBackup) {
-      const ours = this.#store.hashAt(head.seq);
-      if (ours === head.hash) return 'consistent';
-      // The backend holds records this database never had, or different ones made after this
-      // process started: the database was restored, and everything since start is new.
-      if (head.seq > this.#journal.head.seq || head.seq > this.#headAtStart) this.#state.markRestored(this.#headAtStart);
-    }
-    if (this.#state.restoredFromBackup) {
-      this.continueFromBackendHead(head);
-      return 'continued';
-    }
-    this.#logger.error({ terminalId: this.#identity.terminalId, backendHead: head.seq }, 'the backend holds a different record at its head seq: the chains forked');
-    return 'forked';
+    return this.#chain.reconcile(head, () => this.continueFromBackendHead(head));
   }
 
-  /**
-   * After a restore from backup (§7): records made since the restore were never seen by the
-   * backend and their seqs collide with its chain, so they are sealed again, in order, after the
-   * backend's head; the register then continues from there and offline approvals reopen.
-   */
+  /** After a restore from backup (§7): the records since are sealed again after the backend's head. */
   continueFromBackendHead(head: { seq: number; hash: string }): number {
-    const restoredAt = this.#state.restoredAtSeq;
-    if (restoredAt === null) return 0;
-    const moved = this.#commit(() => {
-      const pending = this.#store.recordsAfter(restoredAt);
-      this.#store.removeRecordsAfter(restoredAt);
-      const lastCreated = pending.reduce((latest, record) => Math.max(latest, record.createdAt), 0);
-      this.#journal.continueFrom({ seq: head.seq, hash: head.hash, createdAt: 0 });
-      for (const record of pending) {
-        const { kind, amount, currency, token, decision, reason, ref, authorization, trustSerial, createdAt } = record;
-        this.#journal.append(
-          { kind, amount, currency, token, decision, reason, ref, authorization },
-          { saleId: record.saleId, deviceId: record.deviceId, counter: record.counter, certKey: record.certKey, mode: record.mode, scanSource: record.scanSource, scannerId: record.scannerId },
-          createdAt,
-          trustSerial,
-        );
-      }
-      this.#store.updateSyncState({ ackedSeq: head.seq, ackedHash: head.hash });
-      this.#state.clearRestored();
-      this.#logger.warn({ terminalId: this.#identity.terminalId, backendHead: head.seq, moved: pending.length, lastCreated }, 'continued the chain from the backend head after a restore');
-      return pending.length;
-    });
+    const moved = this.#chain.continueFrom(head);
+    if (moved === null) return 0;
     this.#emitStatus();
     return moved;
   }
@@ -241,28 +183,8 @@ export class TerminalCore implements TerminalHandlers {
   }
 
   #status(): TerminalStatus {
-    const reading = this.#state.reading();
-    const sync = this.#store.syncState();
-    const pendingRows = this.#store.pendingByCurrency();
-    const trust = this.#state.trust;
-    const measurement = this.#state.clock.measurement;
-    return {
-      terminalId: this.#identity.terminalId,
-      now: reading.nowMs,
-      online: this.#authorizer?.isOnline() ?? false,
-      lastSyncAt: sync.lastAckSyncAt,
-      offlineSince: sync.offlineSince,
-      pending: {
-        count: pendingRows.reduce((sum, row) => sum + row.count, 0),
-        amountByCurrency: Object.fromEntries(pendingRows.map((row) => [String(row.currency), row.amount])),
-      },
-      clock: { trusted: reading.trusted, offsetMs: measurement?.offsetMs ?? null, measuredAt: measurement?.measuredAtWallMs ?? null },
-      trust: { serial: trust?.serial ?? null, expiresAt: trust?.expiresAt ?? null },
-      closedGates: this.#state.gates(reading, 0),
-      restoredFromBackup: this.#state.restoredFromBackup,
-      rejectedRecords: this.#store.rejectedRecords(),
-      sale: this.#sale,
-    };
+    const online = (): boolean => this.#authorizer?.isOnline() ?? false;
+    return registerStatus({ terminalId: this.#identity.terminalId, state: this.#state, store: this.#store, online, sale: this.#sale });
   }
 
   // ── sales ───────────────────────────────────────────────────────────────
@@ -273,17 +195,21 @@ export class TerminalCore implements TerminalHandlers {
   }
 
   startSale(input: ApiParsedInput<'startSale'>): Promise<ApiResult<SaleView>> {
-    if (this.#sale.state === 'awaiting_scan' || this.#sale.state === 'verifying') {
-      return fail('sale_in_progress', 'A sale is already waiting for a payment code. Cancel it first.');
-    }
-    const { nowMs } = this.#state.reading();
-    this.#setSale({ state: 'awaiting_scan', saleId: uuidv7(nowMs, this.#random), amount: input.amount, currency: input.currency, startedAt: nowMs });
-    return ok(this.#sale);
+    return this.#step(
+      sales.startSale(this.#sale, () => {
+        const { nowMs } = this.#state.reading();
+        return { saleId: uuidv7(nowMs, this.#random), amount: input.amount, currency: input.currency, startedAt: nowMs };
+      }),
+    );
   }
 
   cancelSale(): Promise<ApiResult<SaleView>> {
-    if (this.#sale.state === 'verifying') return fail('busy', 'The payment is being checked; it cannot be cancelled now.');
-    this.#setSale(IDLE);
+    return this.#step(sales.cancelSale(this.#sale));
+  }
+
+  #step(transition: sales.Transition): Promise<ApiResult<SaleView>> {
+    if (!transition.ok) return Promise.resolve(transition);
+    this.#setSale(transition.sale);
     return ok(this.#sale);
   }
 
@@ -315,17 +241,16 @@ export class TerminalCore implements TerminalHandlers {
   async acceptScan(event: ScanEvent, text: string, symbology: string | null = null): Promise<ApiResult<ScanOutcome>> {
     const preview = scanPreview(text);
     this.#emit({ type: 'scan_received', source: event.source, deviceId: event.deviceId, at: event.receivedAt, preview, symbology });
-    const sale = this.#sale;
-    if (sale.state !== 'awaiting_scan' && sale.state !== 'declined') {
+    const active = sales.saleAwaitingScan(this.#sale);
+    if (active === null) {
       const decoded = decodeTokenText(text);
       return { ok: true, value: { kind: 'no_sale', paymentCode: decoded.ok || decoded.reason === 'unsupported_version', preview } };
     }
-    const active: ActiveSale = { saleId: sale.saleId, amount: sale.amount, currency: sale.currency, startedAt: sale.startedAt };
-    this.#setSale({ state: 'verifying', ...active });
+    this.#setSale(sales.verifying(active));
     try {
-      const record = await this.#decide(active, text, event);
+      const record = await this.#decider.decide(active, text, event);
       const view = toRecordView({ ...record, outcome: null, acked: false });
-      const next = { state: record.decision === 'approved' ? ('approved' as const) : ('declined' as const), ...active, record: view };
+      const next = sales.decided(active, view);
       this.#sale = next;
       this.#emit({ type: 'decision', sale: next, record: view });
       this.#emitStatus();
@@ -334,33 +259,9 @@ export class TerminalCore implements TerminalHandlers {
     } catch (error) {
       // Nothing was committed: the sale waits for a scan again, and the cashier is told.
       this.#logger.error({ err: error, saleId: active.saleId, terminalId: this.#identity.terminalId }, 'decision could not be saved');
-      this.#setSale({ state: 'awaiting_scan', ...active });
+      this.#setSale(sales.notSaved(active));
       return { ok: false, error: { code: 'internal', message: 'The payment could not be saved. Nothing was charged; scan again.' } };
     }
-  }
-
-  /** Online first when the backend is reachable (§4); otherwise, or without an answer, offline. */
-  async #decide(sale: ActiveSale, text: string, event: ScanEvent): Promise<Decided> {
-    const decoded = decodeTokenText(text);
-    if (decoded.ok && this.#authorizer?.isOnline() === true) {
-      const answer = await this.#authorizer.authorize({ saleId: sale.saleId, token: decoded.canonical, amount: sale.amount, currency: sale.currency });
-      if (answer !== null) {
-        return this.#commit(() => {
-          const reading = this.#state.reading();
-          const approved = answer.decision === 'approved';
-          const record = this.#appendPayment(sale, event, decoded.canonical, decoded.bytes, reading, {
-            decision: answer.decision,
-            reason: approved ? null : (answer.reason ?? 'declined_online'),
-            authorization: answer.authorization,
-            mode: 'online',
-          });
-          // An online approval spends the counter here too: the same code must not pass offline later.
-          if (approved) this.#remember(decoded.bytes, record.seq, reading);
-          return record;
-        });
-      }
-    }
-    return this.#commit(() => this.#decideOffline(sale, text, decoded, event));
   }
 
   /** Commits a write; the clock never again reads earlier than the newest record (§4). */
@@ -370,77 +271,9 @@ export class TerminalCore implements TerminalHandlers {
     return result;
   }
 
-  /** Stages A, B and C (§4) and the record, inside the caller's transaction. */
-  #decideOffline(sale: ActiveSale, text: string, decoded: TokenTextResult, event: ScanEvent): Decided {
-    const reading = this.#state.reading();
-    const token = decoded.ok ? decoded.canonical : null;
-    const tokenBytes = decoded.ok ? decoded.bytes : null;
-    const trust = this.#state.trust;
-
-    let reason: DeclineReason | null = this.#state.gates(reading, sale.amount)[0] ?? (trust === null ? 'trust_stale' : null);
-    if (reason === null && trust !== null) {
-      const verified = this.#verifier.verify({ text, bundle: trust, now: reading.now, amount: sale.amount, currency: sale.currency });
-      if (!verified.ok) reason = verified.reason;
-      else if (this.#store.hasSeenToken(verified.fields.deviceId, verified.fields.counter)) reason = 'replayed';
-      else if (this.#store.certificateTotal(certificateKey(tokenBytes!), this.#store.syncState().ackedSeq) + sale.amount > verified.fields.cumulativeLimit) {
-        reason = 'over_offline_total';
-      }
-    }
-    const record = this.#appendPayment(sale, event, token, tokenBytes, reading, {
-      decision: reason === null ? 'approved' : 'declined',
-      reason,
-      authorization: null,
-      mode: 'offline',
-    });
-    if (reason === null) this.#remember(tokenBytes!, record.seq, reading);
-    return record;
-  }
-
-  /** Replay cache entry (check 14), kept until issued_at + ttl + 2·skew. */
-  #remember(tokenBytes: Uint8Array, seq: number, reading: ClockReading): void {
-    const { deviceId, counter, issuedAt, ttl } = tokenIdentity(tokenBytes);
-    const skew = this.#state.trust?.policy.clockSkewSeconds ?? 0;
-    this.#store.rememberToken(deviceId, counter, issuedAt + ttl + 2 * skew, seq);
-    this.#store.pruneSeenTokens(reading.now);
-  }
-
-  #appendPayment(
-    sale: ActiveSale,
-    event: ScanEvent,
-    token: string | null,
-    tokenBytes: Uint8Array | null,
-    reading: ClockReading,
-    decision: { decision: 'approved' | 'declined'; reason: string | null; authorization: string | null; mode: 'online' | 'offline' },
-  ): Decided {
-    const identity = tokenBytes === null ? null : tokenIdentity(tokenBytes);
-    return this.#journal.append(
-      { kind: 'payment', amount: sale.amount, currency: sale.currency, token, decision: decision.decision, reason: decision.reason, ref: null, authorization: decision.authorization },
-      {
-        saleId: sale.saleId,
-        deviceId: identity?.deviceId ?? null,
-        counter: identity?.counter ?? null,
-        certKey: tokenBytes === null ? null : certificateKey(tokenBytes),
-        mode: decision.mode,
-        scanSource: event.source,
-        scannerId: event.deviceId,
-      },
-      reading.nowMs,
-      this.#state.trust?.serial ?? 0,
-    );
-  }
-
-  /**
-   * The offline decision a scan would get now, recording nothing: the same code as a real
-   * decision in a transaction that rolls back (for `tegata-terminal verify --db`).
-   */
+  /** The offline decision a scan would get now, recording nothing (for `tegata-terminal verify --db`). */
   previewOfflineDecision(text: string, amount: number, currency: number): TokenVerification | { ok: false; reason: string } {
-    const reading = this.#state.reading();
-    const sale: ActiveSale = { saleId: uuidv7(reading.nowMs, this.#random), amount, currency, startedAt: reading.nowMs };
-    const event: ScanEvent = { source: 'replay', deviceId: 'preview', receivedAt: reading.nowMs, raw: utf8Encode(text) };
-    const record = this.#journal.dryRun(() => this.#decideOffline(sale, text, decodeTokenText(text), event));
-    if (record.decision === 'declined') return { ok: false, reason: record.reason ?? 'declined' };
-    // Approved: stage B passed, so its fields are what tegata-token verify prints.
-    return this.#verifier.verify({ text, bundle: this.#state.trust!, now: reading.now, amount, currency });
+    return this.#decider.previewOffline(text, amount, currency);
   }
 
   // ── refunds and voids ───────────────────────────────────────────────────
@@ -457,21 +290,11 @@ export class TerminalCore implements TerminalHandlers {
     const reading = this.#state.reading();
     const outcome = this.#commit((): ApiResult<RecordView> => {
       const payment = this.#store.recordById(paymentId, this.#store.syncState().ackedSeq);
-      if (payment === undefined || payment.kind !== 'payment') return refusal('not_found', 'No payment with that id at this register.');
-      if (payment.decision !== 'approved') return refusal('not_refundable', 'That payment was declined; there is nothing to refund.');
-      if (this.#store.isVoided(paymentId)) return refusal('already_voided', 'That payment was already voided.');
-      const refunds = this.#store.refundsOf(paymentId);
-      if (kind === 'void' && refunds.count > 0) return refusal('not_refundable', 'That payment was partly refunded; refund the rest instead of voiding it.');
-      const value = amount ?? payment.amount;
-      if (kind === 'refund' && refunds.total + value > payment.amount) {
-        return refusal('refund_too_large', `At most ${payment.amount - refunds.total} can still be refunded on that payment.`);
-      }
-      const record = this.#journal.append(
-        { kind, amount: value, currency: payment.currency, token: null, decision: 'approved', reason: null, ref: paymentId, authorization: null },
-        { saleId: null, deviceId: payment.deviceId, counter: null, certKey: null, mode: null, scanSource: null, scannerId: null },
-        reading.nowMs,
-        this.#state.trust?.serial ?? 0,
-      );
+      const facts = { isVoided: () => this.#store.isVoided(paymentId), refunds: () => this.#store.refundsOf(paymentId) };
+      const checked = checkAdjustment(payment, facts, kind, amount);
+      if (!checked.ok) return checked;
+      const { fields, extras } = adjustmentEntry(kind, paymentId, checked);
+      const record = this.#journal.append(fields, extras, reading.nowMs, this.#state.trust?.serial ?? 0);
       return { ok: true, value: toRecordView({ ...record, outcome: null, acked: false }) };
     });
     if (outcome.ok) {
@@ -526,27 +349,4 @@ export class TerminalCore implements TerminalHandlers {
   get clock(): RegisterClock {
     return this.#state.clock;
   }
-}
-
-function ok<T>(value: T): Promise<ApiResult<T>> {
-  return Promise.resolve({ ok: true, value });
-}
-
-function fail<T>(code: ApiError['code'], message: string): Promise<ApiResult<T>> {
-  return Promise.resolve(refusal(code, message));
-}
-
-function refusal(code: ApiError['code'], message: string): { ok: false; error: ApiError } {
-  return { ok: false, error: { code, message } };
-}
-
-/** The certificate a token carries, identified by the hash of its 128 bytes. */
-function certificateKey(tokenBytes: Uint8Array): string {
-  return toHex(sha256(tokenBytes.subarray(2, 130)));
-}
-
-/** The replay-relevant fields at their §2/§3 offsets (the token passed the decoder). */
-function tokenIdentity(tokenBytes: Uint8Array): { deviceId: string; counter: number; issuedAt: number; ttl: number } {
-  const view = new DataView(tokenBytes.buffer, tokenBytes.byteOffset, tokenBytes.byteLength);
-  return { deviceId: toHex(tokenBytes.subarray(8, 16)), issuedAt: view.getUint32(130), counter: view.getUint32(134), ttl: view.getUint16(138) };
 }

@@ -1,8 +1,7 @@
 import type { TimeSources } from '../../shared/clock/registerClock.js';
 import type { SyncReport } from '../../shared/contracts/terminalApi.js';
 import { RegisterClock } from '../../shared/clock/registerClock.js';
-import type { TerminalCore } from '../core/terminalCore.js';
-import type { Logger, OnlineAuthorizer, SyncPort } from '../core/ports.js';
+import type { Logger, OnlineAuthorizer, SyncedCore, SyncPort } from '../core/ports.js';
 import { writeAckedHead } from '../identity/terminalIdentity.js';
 import type { TerminalStore } from '../store/terminalStore.js';
 import { BackendError, type BackendClient } from './backendClient.js';
@@ -13,7 +12,8 @@ export interface SyncTimers {
 }
 
 export interface SyncEngineOptions {
-  core: TerminalCore;
+  /** The core's side of sync (TerminalCore implements it). */
+  core: SyncedCore;
   store: TerminalStore;
   client: BackendClient;
   dataDir: string;
