@@ -1,4 +1,4 @@
-import { GENESIS_HASH, type JournalRecord } from '@tegata/protocol';
+import { GENESIS_HASH, journalRecordFromRow, type JournalRecord, type JournalRecordRow } from '@tegata/protocol';
 import type { Sqlite } from './openDatabase.js';
 
 /** Local facts stored beside a record (not signed, never sent). */
@@ -23,23 +23,11 @@ export interface ChainHead {
   createdAt: number;
 }
 
-/** A `journal` row as SQLite returns it. */
-export interface JournalRow {
-  seq: number;
-  id: string;
-  kind: JournalRecord['kind'];
-  created_at: number;
-  amount: number;
-  currency: number;
-  token: string | null;
-  decision: JournalRecord['decision'];
-  reason: string | null;
-  ref: string | null;
-  trust_serial: number;
-  authorization: string | null;
-  prev_hash: string;
-  hash: string;
-  signature: string;
+/**
+ * A `journal` row as SQLite returns it: the record's columns (protocol's codec, without
+ * terminal_id: every row is this register's) and the local facts beside them.
+ */
+export interface JournalRow extends Omit<JournalRecordRow, 'terminal_id'> {
   sale_id: string | null;
   device_id: string | null;
   counter: number | null;
@@ -149,24 +137,14 @@ export class JournalTable {
     this.db.prepare<[number]>('DELETE FROM journal WHERE seq > ?').run(seq);
   }
 
+  /** The signed record of a row, as it was sent (or will be). */
+  toRecord(row: JournalRow): JournalRecord {
+    return journalRecordFromRow({ ...row, terminal_id: this.terminalId });
+  }
+
   toStored(row: JournalRow, ackedSeq: number): StoredRecord {
     return {
-      id: row.id,
-      terminalId: this.terminalId,
-      seq: row.seq,
-      kind: row.kind,
-      createdAt: row.created_at,
-      amount: row.amount,
-      currency: row.currency,
-      token: row.token,
-      decision: row.decision,
-      reason: row.reason,
-      ref: row.ref,
-      trustSerial: row.trust_serial,
-      authorization: row.authorization,
-      prevHash: row.prev_hash,
-      hash: row.hash,
-      signature: row.signature,
+      ...this.toRecord(row),
       saleId: row.sale_id,
       deviceId: row.device_id,
       counter: row.counter,
@@ -178,4 +156,5 @@ export class JournalTable {
       acked: row.seq <= ackedSeq,
     };
   }
+
 }

@@ -41,10 +41,7 @@ export class OutboxTable {
 
   /** The oldest records the backend has not acknowledged, in seq order, as sent. */
   batch(limit: number): JournalRecord[] {
-    return this.#batch.all(limit).map((row) => {
-      const { saleId: _s, deviceId: _d, counter: _c, certKey: _k, mode: _m, scanSource: _o, scannerId: _i, outcome: _u, acked: _a, ...record } = this.journal.toStored(row, 0);
-      return record;
-    });
+    return this.#batch.all(limit).map((row) => this.journal.toRecord(row));
   }
 
   acknowledgeUpTo(seq: number): void {
