@@ -7,6 +7,7 @@
  * One file on purpose (over 400 lines): Kysely takes one Database interface, and every table's
  * row type next to the others is what a reader of a query looks up.
  */
+import type { JournalRecordRow } from '@tegata/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 export interface StoresTable {
@@ -307,24 +308,9 @@ export interface LedgerEntriesTable {
 
 export type RecordStatus = 'accepted' | 'quarantined';
 
-export interface JournalRecordsTable {
-  id: string;
-  terminal_id: string;
+/** A journal record's columns (protocol's codec) and what the backend keeps beside them. */
+export interface JournalRecordsTable extends JournalRecordRow {
   store_id: string;
-  seq: number;
-  kind: string;
-  created_at: number;
-  amount: number;
-  currency: number;
-  token: string | null;
-  decision: string;
-  reason: string | null;
-  ref: string | null;
-  trust_serial: number;
-  authorization: string | null;
-  prev_hash: string;
-  hash: string;
-  signature: string;
   received_at: number;
   status: RecordStatus;
   /** Read from the token's certificate (unverified) for fraud analysis. */
