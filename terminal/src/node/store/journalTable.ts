@@ -1,16 +1,9 @@
 import { GENESIS_HASH, journalRecordFromRow, type JournalRecord, type JournalRecordRow } from '@tegata/protocol';
+import type { EntryExtras } from '../../shared/decision/decide.js';
 import type { Sqlite } from './openDatabase.js';
 
-/** Local facts stored beside a record (not signed, never sent). */
-export interface RecordExtras {
-  saleId: string | null;
-  deviceId: string | null;
-  counter: number | null;
-  certKey: string | null;
-  mode: 'online' | 'offline' | null;
-  scanSource: string | null;
-  scannerId: string | null;
-}
+/** Local facts stored beside a record (not signed, never sent): what the decision journals. */
+export type RecordExtras = EntryExtras;
 
 export interface StoredRecord extends JournalRecord, RecordExtras {
   outcome: string | null;
