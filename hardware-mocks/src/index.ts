@@ -4,6 +4,7 @@ export { buildFixtureFiles } from './fixtures/buildFixtures.js';
 export { freshTestOnlyBundle } from './fixtures/fixtureTrust.js';
 export type { TokenVector } from './fixtures/tokenVectors.js';
 export type { BundleVector, BundleExpectation } from './fixtures/bundleVectors.js';
+export type { Ed25519Vector } from './fixtures/ed25519Vectors.js';
 export * from './serial/ptyPair.js';
 export * from './random/seededRandom.js';
 export * from './network/faultProxy.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Ed25519Vector } from '@tegata/hardware-mocks';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, for tests that read the committed fixtures. */
@@ -31,15 +32,7 @@ export const bundleVectors = readFixtureJson('vectors/bundles.json') as BundleVe
 export const fixtureBundleJson = readFixtureJson('trust/TEST-ONLY-trust-bundle.json');
 
 export interface Ed25519VectorFile {
-  vectors: {
-    name: string;
-    description: string;
-    publicKey: string;
-    message: string;
-    signature: string;
-    valid: boolean;
-    equations: { cofactorless: boolean; cofactored: boolean };
-  }[];
+  vectors: Ed25519Vector[];
 }
 
 export const ed25519Vectors = readFixtureJson('vectors/ed25519.json') as Ed25519VectorFile;

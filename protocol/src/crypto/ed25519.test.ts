@@ -81,6 +81,7 @@ const {
   sha512,
   secretScalar,
   challenge,
+  equations,
   leToBigInt,
   bigIntToLe,
 } = edwards25519;
@@ -337,16 +338,6 @@ function signWithSmallOrderR(rBytes: Uint8Array): SmallOrderRSignature {
   throw new Error(`no message found for R ${toHex(rBytes)}`);
 }
 
-/** Does [S]B = R + [k]A hold (R and A decoded leniently), and does [8][S]B = [8]R + [8][k]A? */
-function equations(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): { cofactorless: boolean; cofactored: boolean } {
-  const a = decodeLenient(publicKey);
-  const r = decodeLenient(signature.subarray(0, 32));
-  if (a === null || r === null) return { cofactorless: false, cofactored: false };
-  const k = challenge(signature.subarray(0, 32), publicKey, message);
-  const left = mul(leToBigInt(signature.subarray(32)), BASE);
-  const right = add(r, mul(k, a));
-  return { cofactorless: equal(left, right), cofactored: equal(mul(8n, left), mul(8n, right)) };
-}
 
 const IMPLEMENTATIONS: readonly Ed25519[] = [tweetnaclEd25519, nodeEd25519];
 
