@@ -50,7 +50,7 @@ export function AmountEntry({ currency, locale, onCharge, disabled = false }: Am
         aria-invalid={tooLarge}
         aria-describedby="amount-preview"
       />
-      <output id="amount-preview">{tooLarge ? t('amount.tooLarge') : t('amount.preview', { amount: formatMoney(amount, currency, locale) })}</output>
+      <p id="amount-preview" className="amount-preview">{tooLarge ? t('amount.tooLarge') : t('amount.preview', { amount: formatMoney(amount, currency, locale) })}</p>
       <div role="group" aria-label={t('amount.keypad')} className="keypad">
         {DIGITS.map((digit) => (
           <button key={digit} type="button" disabled={disabled} onClick={() => set(digits + digit)}>
