@@ -13,8 +13,10 @@ export default defineConfig({
       { find: /^@tegata\/hardware-mocks$/, replacement: source('./hardware-mocks/src/index.ts') },
     ],
   },
+  // The renderer's components use React's automatic JSX runtime, as tsconfig.renderer.json does.
+  oxc: { jsx: { runtime: 'automatic' } },
   test: {
-    include: ['{protocol,terminal,backend,hardware-mocks}/{src,test}/**/*.test.ts', 'test/**/*.test.ts', 'eslint/**/*.test.js'],
+    include: ['{protocol,terminal,backend,hardware-mocks}/{src,test}/**/*.test.{ts,tsx}', 'test/**/*.test.ts', 'eslint/**/*.test.js'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
   },

@@ -138,6 +138,8 @@ export const TEST_PACKAGES = ['vitest'];
 /** Test-only packages of some layers. */
 export const TEST_PACKAGES_BY_LAYER = {
   'terminal/src/node': ['@serialport/binding-mock'],
+  // Component tests render into happy-dom (a per-file `@vitest-environment` comment, no import).
+  'terminal/src/renderer': ['@testing-library/react', '@testing-library/dom', '@testing-library/user-event'],
   'terminal/test': ['@serialport/binding-mock'],
 };
 
