@@ -152,6 +152,19 @@ export class TestTerminal {
   async sendJournal(records: readonly unknown[]): Promise<SignedResponse<JournalReply>> {
     return this.signed<JournalReply>('POST', '/v1/terminal/journal', { body: { records } });
   }
+
+  /** Asks the backend to authorize `amount` online with a fresh token of a bound phone (its seed and base64url certificate). */
+  async authorizeOnline(phone: { seed: Uint8Array; certificate: string }, amount: number): Promise<{ decision: string; reason?: string }> {
+    const wallet = createOfflineWallet({
+      ed25519: ed,
+      keys: { deviceSeed: phone.seed, certificate: fromBase64url(phone.certificate) ?? new Uint8Array() },
+      now: () => this.t.clock.nowS(),
+    });
+    const reply = await this.signed<{ decision: string; reason?: string }>('POST', '/v1/terminal/authorize', {
+      body: { saleId: uuidv7(this.t.backend.context.clock, this.t.backend.context.random), token: wallet.mint(), amount, currency: 392 },
+    });
+    return reply.body;
+  }
 }
 
 export interface JournalReply {

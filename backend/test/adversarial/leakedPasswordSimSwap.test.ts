@@ -66,19 +66,8 @@ describe.each(TEST_DIALECTS)('a leaked password and a SIM swap on %s', (dialect)
       .where('devices.account_id', '=', accountId)
       .execute();
 
-  let sale = 0;
-  async function payOnline(key: PhoneKey, bound: Bound, amount: number): Promise<{ decision: string; reason?: string }> {
-    const wallet = createOfflineWallet({
-      ed25519: nodeEd25519,
-      keys: { deviceSeed: key.seed, certificate: fromBase64url(bound.certificate) ?? new Uint8Array() },
-      now: () => t.clock.nowS(),
-    });
-    sale++;
-    const reply = await terminal.signed<{ decision: string; reason?: string }>('POST', '/v1/terminal/authorize', {
-      body: { saleId: `swap-${dialect}-${sale}`, token: wallet.mint(), amount, currency: 392 },
-    });
-    return reply.body;
-  }
+  const payOnline = (key: PhoneKey, bound: Bound, amount: number) => terminal.authorizeOnline({ seed: key.seed, certificate: bound.certificate }, amount);
+
 
   /** A victim with ¥30,000 and the phone bound at least the hold ago. */
   async function victimWithPhone(): Promise<{ victim: SignedUp; own: { key: PhoneKey; bound: Bound } }> {

@@ -4,9 +4,6 @@
  * ends every session and freezes binding, password change and online payments — against an
  * attacker who keeps the victim's password and SMS — until a reset with both codes.
  */
-import { createOfflineWallet } from '@tegata/hardware-mocks';
-import { fromBase64url } from '@tegata/protocol';
-import { nodeEd25519 } from '@tegata/protocol/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestTerminal } from '../actors.js';
 import { TEST_DIALECTS } from '../databases.js';
@@ -29,19 +26,8 @@ describe.each(TEST_DIALECTS)('"This wasn\'t me" on %s', (dialect) => {
     await t.close();
   });
 
-  let sale = 0;
-  async function pay(key: PhoneKey, bound: Bound, amount: number): Promise<{ decision: string; reason?: string }> {
-    const wallet = createOfflineWallet({
-      ed25519: nodeEd25519,
-      keys: { deviceSeed: key.seed, certificate: fromBase64url(bound.certificate) ?? new Uint8Array() },
-      now: () => t.clock.nowS(),
-    });
-    sale++;
-    const reply = await terminal.signed<{ decision: string; reason?: string }>('POST', '/v1/terminal/authorize', {
-      body: { saleId: `notme-${dialect}-${sale}`, token: wallet.mint(), amount, currency: 392 },
-    });
-    return reply.body;
-  }
+  const pay = (key: PhoneKey, bound: Bound, amount: number) => terminal.authorizeOnline({ seed: key.seed, certificate: bound.certificate }, amount);
+
 
   it('cancels the pending phone, ends every session and freezes until a reset with both codes', async () => {
     useClientIp('198.51.100.77');
